@@ -1,0 +1,50 @@
+"""What an experiment kind is: a pure function from (world, params, arm, seed) to metrics.
+
+A trial is one call. Because it is pure, a trial replays exactly from its ledger row, it is the
+unit of parallelism, and a resumed run can skip it by key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ArmSpec:
+    """One arm of a hypothesis: a proposer by registry name and its parameters."""
+
+    proposer: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """Everything a trial depends on, as plain values (this is what the ledger stores)."""
+
+    world: str
+    world_config: Mapping[str, Any]
+    experiment: str
+    params: Mapping[str, Any]
+    arm: ArmSpec
+    seed: int
+
+
+class ExperimentError(ValueError):
+    """Bad experiment parameters (the message names the kind, the parameter and the reason)."""
+
+
+class ExperimentKind(Protocol):
+    """An experiment kind registered by name, so a hypothesis file can say `experiment = "..."`."""
+
+    name: str
+    metrics: frozenset[str]
+    """Every metric name `run` returns (hypothesis validation checks `effect.metric` against it)."""
+
+    params: frozenset[str]
+    """The parameter names `run` accepts in `params` (anything else is a validation error)."""
+
+    def run(self, spec: TrialSpec) -> dict[str, float]:
+        """Run one trial. Pure: same spec, same metrics, in any process."""
+        ...
