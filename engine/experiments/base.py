@@ -13,10 +13,16 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class ArmSpec:
-    """One arm of a hypothesis: a proposer by registry name and its parameters."""
+    """One arm of a hypothesis: a proposer by registry name and its parameters.
+
+    `overrides` replaces experiment parameters for this arm only: arms that share a proposer
+    but differ in the loop (a consultation policy, an operator, probe vs full observation) are
+    compared this way, paired on the same seeds.
+    """
 
     proposer: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
