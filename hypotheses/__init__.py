@@ -1,0 +1,65 @@
+"""Pre-registered hypotheses: the schema, the loader, grid cells and lever derivation.
+
+One TOML file per hypothesis (format: docs / the hypothesis format note). This package holds
+data and validation only: it imports none of engine, worlds, proposers or ledger; the engine
+hands in a `Catalog` of the names that exist.
+
+Public API (stable; the engine and CLI build on it):
+
+- `Catalog(worlds, proposers, experiments={name: ExperimentInfo(metrics, params)})`
+- `Hypothesis` (frozen pydantic model) with fields id, title, claim, source, world,
+  world_config, experiment, priority (default 100, lower first), params, grid, arms
+  (name -> `Arm(proposer, params, overrides)`), seeds (`Seeds(initial)`), effect
+  (`Effect(metric, kind, treatment, control)`), decision (`Decision(direction, threshold,
+  confidence=.95, equivalence, correction_family)`), levers (`Lever(when, id, why, set_
+  [TOML key "set"], next)`), estimated_trial_seconds, tags, parent; and
+  `.canonical() -> dict`, `.content_hash`, `.cells() -> list[Cell]`, `.depth`,
+  `.root_id`, `.lever_path`, `.levers_for(outcome)`.
+- `Cell(cell_id, values, params)`: `cell_id` is `""` without a grid, else `k=v,...` with
+  keys sorted (`hosts=25,rho=0.2`); `params` are the hypothesis params with the cell's values.
+- `load_hypothesis(path, catalog)`, `load_directory(dir, catalog)` (sorted by priority, id;
+  raises `HypothesisErrors` listing every problem), `validate_directory(dir, catalog) ->
+  list[HypothesisError]`, `check_file(path, catalog) -> (Hypothesis | None, problems)`.
+- `parse_hypothesis(mapping, file=..., catalog=None)`: rebuild from canonical content (e.g. a
+  ledger row).
+- `derive_child(parent, lever_or_id, catalog=None) -> Hypothesis`: id `"<parent>/<lever>"`,
+  `parent` = the parent's content hash, levers inherited; a lever id may not repeat in an
+  ancestry.
+- `HypothesisError(file, field, reason)` (one-line `str()`), `HypothesisErrors(errors)`.
+- `canonical_json(obj)`, `content_digest(obj)`: the hashing the ledger re-checks.
+- `default_registry_dir()`: the shipped `hypotheses/registry/` folder.
+- `OUTCOMES`: ("confirmed", "refuted", "inconclusive").
+"""
+
+from .canonical import canonical_json, content_digest
+from .catalog import Catalog, ExperimentInfo
+from .derive import derive_child
+from .errors import HypothesisError, HypothesisErrors
+from .loader import check_file, load_directory, load_hypothesis, validate_directory
+from .model import OUTCOMES, Arm, Cell, Decision, Effect, Hypothesis, Lever, Seeds
+from .registry_dir import default_registry_dir
+from .validate import parse_hypothesis
+
+__all__ = [
+    "OUTCOMES",
+    "Arm",
+    "Catalog",
+    "Cell",
+    "Decision",
+    "Effect",
+    "ExperimentInfo",
+    "Hypothesis",
+    "HypothesisError",
+    "HypothesisErrors",
+    "Lever",
+    "Seeds",
+    "canonical_json",
+    "check_file",
+    "content_digest",
+    "default_registry_dir",
+    "derive_child",
+    "load_directory",
+    "load_hypothesis",
+    "parse_hypothesis",
+    "validate_directory",
+]

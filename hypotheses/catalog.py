@@ -1,0 +1,50 @@
+"""The names a hypothesis may refer to, handed in by the engine.
+
+`hypotheses` must not import the engine, the worlds or the proposers (imports flow the other
+way), yet a file has to be checked against what really exists: so the engine builds a
+`Catalog` from its registries and passes it to the loader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class ExperimentInfo:
+    """What one experiment kind accepts (`params`) and returns (`metrics`)."""
+
+    metrics: frozenset[str]
+    params: frozenset[str]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "metrics", frozenset(self.metrics))
+        object.__setattr__(self, "params", frozenset(self.params))
+
+
+def _frozen_experiments(
+    experiments: Mapping[str, ExperimentInfo],
+) -> Mapping[str, ExperimentInfo]:
+    return MappingProxyType(dict(sorted(experiments.items())))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The registries' names: worlds, proposers, and each experiment kind's metrics/params."""
+
+    worlds: frozenset[str]
+    proposers: frozenset[str]
+    experiments: Mapping[str, ExperimentInfo] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "worlds", frozenset(self.worlds))
+        object.__setattr__(self, "proposers", frozenset(self.proposers))
+        object.__setattr__(self, "experiments", _frozen_experiments(self.experiments))
+
+
+def known(names: Iterable[str]) -> str:
+    """The `(known: a, b, c)` suffix of an unknown-name message, sorted for stable output."""
+    listed = sorted(names)
+    return f"(known: {', '.join(listed)})" if listed else "(none are registered)"

@@ -1,0 +1,156 @@
+"""Reading hypothesis files and directories, reporting every problem with file, field, reason.
+
+A file is checked in three layers: TOML syntax, structure (the models), then names against
+the catalog and every `set` lever (each is derived once, so a lever whose child would be
+invalid is caught at pre-registration, not hours into a run). A directory adds what one file
+cannot know: duplicate ids and levers whose `next` names no registered hypothesis.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from .catalog import Catalog, known
+from .derive import derive_child
+from .errors import HypothesisError, HypothesisErrors
+from .model import Hypothesis
+from .validate import hypothesis_problems
+
+_TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _read_toml(path: Path, file: str) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise HypothesisError(file, "", "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HypothesisError(file, "", f"cannot read: {exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        pos = _TOML_POS.search(message)
+        detail = _TOML_POS.sub("", message).strip()
+        where = f" at line {pos.group(1)}, column {pos.group(2)}" if pos else ""
+        raise HypothesisError(file, "", f"invalid TOML{where}: {detail}") from None
+
+
+def _file_level(h: Hypothesis, file: str) -> list[HypothesisError]:
+    """What a registered file may not claim (both are the engine's to set on children)."""
+    problems = []
+    if "/" in h.id:
+        problems.append(
+            HypothesisError(file, "id", "a file's id may not contain '/' (children only)")
+        )
+    if h.parent is not None:
+        problems.append(
+            HypothesisError(file, "parent", "set by the engine on derived children only")
+        )
+    return problems
+
+
+def _lever_problems(h: Hypothesis, catalog: Catalog, file: str) -> list[HypothesisError]:
+    problems: list[HypothesisError] = []
+    for lever in h.levers:
+        if lever.set_ is None:
+            continue
+        try:
+            derive_child(h, lever, catalog=catalog, file=file)
+        except HypothesisErrors as many:
+            problems.extend(many.errors)
+        except HypothesisError as one:
+            problems.append(one)
+    return problems
+
+
+def check_file(
+    path: str | Path, catalog: Catalog
+) -> tuple[Hypothesis | None, list[HypothesisError]]:
+    """The hypothesis (when it parses) and every problem found in one file."""
+    file = str(path)
+    try:
+        data = _read_toml(Path(path), file)
+    except HypothesisError as exc:
+        return None, [exc]
+    h, problems = hypothesis_problems(data, file=file, catalog=catalog)
+    if h is None:
+        return None, problems
+    problems = _file_level(h, file) + problems
+    if not problems:
+        problems = _lever_problems(h, catalog, file)
+    return h, problems
+
+
+def load_hypothesis(path: str | Path, catalog: Catalog) -> Hypothesis:
+    """One validated file; raises the first `HypothesisError` found (one line)."""
+    h, problems = check_file(path, catalog)
+    if problems:
+        raise problems[0]
+    assert h is not None
+    return h
+
+
+def _directory_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise HypothesisError(str(directory), "", "no such directory")
+    return sorted(p for p in directory.glob("*.toml") if not p.name.startswith("."))
+
+
+def _scan(
+    directory: str | Path, catalog: Catalog
+) -> tuple[list[Hypothesis], list[HypothesisError]]:
+    problems: list[HypothesisError] = []
+    loaded: list[tuple[Path, Hypothesis]] = []
+    for path in _directory_files(Path(directory)):
+        h, found = check_file(path, catalog)
+        problems += found
+        if h is not None and not found:
+            loaded.append((path, h))
+    first_file: dict[str, Path] = {}
+    unique: list[tuple[Path, Hypothesis]] = []
+    for path, h in loaded:
+        if h.id in first_file:
+            problems.append(
+                HypothesisError(
+                    str(path), "id", f"duplicate id {h.id!r} (also in {first_file[h.id]})"
+                )
+            )
+            continue
+        first_file[h.id] = path
+        unique.append((path, h))
+    for path, h in unique:
+        for i, lever in enumerate(h.levers):
+            if lever.next is not None and lever.next not in first_file:
+                problems.append(
+                    HypothesisError(
+                        str(path),
+                        f"levers[{i}].next",
+                        f"unknown hypothesis id {lever.next!r} {known(first_file)}",
+                    )
+                )
+    hypotheses = sorted((h for _, h in unique), key=lambda h: (h.priority, h.id))
+    return hypotheses, problems
+
+
+def validate_directory(directory: str | Path, catalog: Catalog) -> list[HypothesisError]:
+    """Every problem in every `*.toml` file of `directory` (empty list: all valid)."""
+    try:
+        return _scan(directory, catalog)[1]
+    except HypothesisError as exc:
+        return [exc]
+
+
+def load_directory(directory: str | Path, catalog: Catalog) -> list[Hypothesis]:
+    """All hypotheses of `directory`, sorted by (priority, id).
+
+    Raises `HypothesisErrors` listing every problem when any file is bad: a registry is
+    pre-registered as a whole or not at all.
+    """
+    hypotheses, problems = _scan(directory, catalog)
+    if problems:
+        raise HypothesisErrors(problems)
+    return hypotheses

@@ -1,0 +1,393 @@
+"""The pre-registered hypothesis as a validated, immutable value.
+
+The TOML file is a user-facing contract (see the format note): these models keep its field
+names and meanings, reject unknown keys (a typo must not silently become "field absent"), and
+check everything that can be checked without knowing the registries. Checks against the
+registries (which worlds, proposers, experiment kinds exist) live in `checks.py`, because the
+engine hands that knowledge in.
+
+Cross-field problems are raised as `PydanticCustomError("cross_field", ...)` with the dotted
+field in the context, so the loader can report the field that is wrong, not just the model.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .canonical import canonical_json, content_digest, sorted_tree
+
+OUTCOMES: tuple[str, ...] = ("confirmed", "refuted", "inconclusive")
+Outcome = Literal["confirmed", "refuted", "inconclusive"]
+
+_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+_ID_RE = re.compile(rf"^{_SEGMENT}(/{_SEGMENT})*$")
+_LEVER_ID_RE = re.compile(rf"^{_SEGMENT}$")
+# Arm and parameter names appear as segments of lever `set` paths, so they may not hold dots.
+_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+
+
+def cross_field(field: str, reason: str) -> PydanticCustomError:
+    """An error about `field` found while checking several fields together."""
+    return PydanticCustomError("cross_field", "{reason}", {"field": field, "reason": reason})
+
+
+def _check_value(value: Any, where: str) -> None:
+    """Refuse values that have no canonical JSON form (TOML dates, NaN, infinities)."""
+    if isinstance(value, bool | str | int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: non-finite number {value!r} cannot be pre-registered")
+        return
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_value(item, f"{where}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{where}: table keys must be strings")
+            _check_value(item, f"{where}.{key}")
+        return
+    raise ValueError(
+        f"{where}: unsupported value of type {type(value).__name__} "
+        "(use a string, number, boolean, array or table)"
+    )
+
+
+def _check_table(table: dict[str, Any], what: str) -> dict[str, Any]:
+    for key, value in table.items():
+        if not _NAME_RE.match(key):
+            raise ValueError(f"{what} name {key!r} must be letters, digits, '_' or '-' (no dots)")
+        _check_value(value, key)
+    return table
+
+
+def _required_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_required_text)]
+"""A string that must say something (an empty title or proposer name is a mistake)."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True
+    )
+
+
+class Arm(_Model):
+    """One arm: a proposer by registry name, its parameters, and per-arm experiment overrides."""
+
+    proposer: Text
+    params: dict[str, Any] = Field(default_factory=dict)
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("params")
+    @classmethod
+    def _params(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _check_table(v, "parameter")
+
+    @field_validator("overrides")
+    @classmethod
+    def _overrides(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _check_table(v, "parameter")
+
+
+class Seeds(_Model):
+    """The pre-registered seeds: n trials per arm, shared by the arms (paired)."""
+
+    initial: tuple[StrictInt, ...]
+
+    @field_validator("initial")
+    @classmethod
+    def _initial(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if not v:
+            raise ValueError("must list at least one seed")
+        if any(s < 0 for s in v):
+            raise ValueError("seeds must be non-negative integers")
+        dupes = sorted({s for s in v if v.count(s) > 1})
+        if dupes:
+            raise ValueError(f"seeds must be unique, repeated: {dupes}")
+        return v
+
+
+class Effect(_Model):
+    """What is measured: a paired difference / ratio of two arms, or one arm's value."""
+
+    metric: Text
+    kind: Literal["difference", "ratio", "value"]
+    treatment: Text
+    control: StrictStr | None = None
+
+
+class Decision(_Model):
+    """The pre-registered rule that turns a confidence interval into an outcome."""
+
+    direction: Literal["greater", "less"]
+    threshold: StrictFloat
+    confidence: StrictFloat = 0.95
+    equivalence: StrictFloat | None = None
+    correction_family: StrictStr | None = None
+    """Optional name of the multiple-comparison family this verdict belongs to (default: the
+    run's family of all verdicts)."""
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("must be a finite number")
+        return v
+
+    @field_validator("confidence")
+    @classmethod
+    def _confidence(cls, v: float) -> float:
+        if not 0.0 < v < 1.0:
+            raise ValueError(f"must be strictly between 0 and 1, got {v!r}")
+        return v
+
+    @field_validator("equivalence")
+    @classmethod
+    def _equivalence(cls, v: float | None) -> float | None:
+        if v is not None and not (math.isfinite(v) and v >= 0.0):
+            raise ValueError(f"must be a finite number >= 0, got {v!r}")
+        return v
+
+
+class Lever(_Model):
+    """What one outcome licenses: a child with `set` applied, or the hypothesis `next`."""
+
+    when: Outcome
+    id: StrictStr
+    why: Text
+    set_: dict[str, Any] | None = Field(default=None, alias="set")
+    next: StrictStr | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _LEVER_ID_RE.match(v):
+            raise ValueError(
+                f"lever id {v!r} must start with a letter or digit and use only letters, "
+                "digits, '_', '.', '-' (no '/')"
+            )
+        return v
+
+    @field_validator("set_")
+    @classmethod
+    def _set(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("must set at least one path")
+        for path, value in v.items():
+            if any(not seg for seg in path.split(".")):
+                raise ValueError(f"path {path!r} has an empty segment")
+            _check_value(value, path)
+        return v
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Lever:
+        if (self.set_ is None) == (self.next is None):
+            raise cross_field("", "a lever needs exactly one of 'set' or 'next'")
+        return self
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One point of the grid: its stable id (`""` without a grid) and the merged params."""
+
+    cell_id: str
+    values: Mapping[str, Any]
+    params: Mapping[str, Any]
+
+
+def _cell_value_text(value: Any) -> str:
+    return value if isinstance(value, str) else canonical_json(value)
+
+
+class Hypothesis(_Model):
+    """A validated pre-registered hypothesis (see the format note for each field's meaning)."""
+
+    id: StrictStr
+    title: Text
+    claim: Text
+    source: Text
+    world: Text
+    world_config: dict[str, Any] = Field(default_factory=dict)
+    experiment: Text
+    priority: StrictInt = 100
+    params: dict[str, Any] = Field(default_factory=dict)
+    grid: dict[str, list[Any]] = Field(default_factory=dict)
+    arms: dict[str, Arm]
+    seeds: Seeds
+    effect: Effect
+    decision: Decision
+    levers: tuple[Lever, ...] = ()
+    estimated_trial_seconds: StrictFloat | None = None
+    tags: tuple[StrictStr, ...] = ()
+    parent: StrictStr | None = None
+    """Content hash of the parent version; set by `derive_child` only."""
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _ID_RE.match(v):
+            raise ValueError(
+                f"id {v!r} must start with a letter or digit and use only letters, digits, "
+                "'_', '.', '-' (children add '/<lever id>')"
+            )
+        return v
+
+    @field_validator("world_config")
+    @classmethod
+    def _world_config(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _check_table(v, "world_config key")
+
+    @field_validator("params")
+    @classmethod
+    def _params(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _check_table(v, "parameter")
+
+    @field_validator("grid")
+    @classmethod
+    def _grid(cls, v: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        _check_table(v, "grid parameter")
+        for key, values in v.items():
+            if not values:
+                raise ValueError(f"grid {key!r} must list at least one value")
+            texts = [canonical_json(x) for x in values]
+            if len(set(texts)) != len(texts):
+                raise ValueError(f"grid {key!r} repeats a value (each cell must be distinct)")
+        return v
+
+    @field_validator("arms")
+    @classmethod
+    def _arms(cls, v: dict[str, Arm]) -> dict[str, Arm]:
+        if not v:
+            raise ValueError("needs at least one arm")
+        for name in v:
+            if not _NAME_RE.match(name):
+                raise ValueError(f"arm name {name!r} must be letters, digits, '_' or '-'")
+        return v
+
+    @field_validator("estimated_trial_seconds")
+    @classmethod
+    def _estimate(cls, v: float | None) -> float | None:
+        if v is not None and not (math.isfinite(v) and v > 0):
+            raise ValueError(f"must be a positive number of seconds, got {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Hypothesis:
+        derived = "/" in self.id
+        if derived and self.parent is None:
+            raise cross_field("parent", "a derived id ('a/b') needs the parent's content hash")
+        if not derived and self.parent is not None:
+            raise cross_field("parent", "only derived hypotheses (id 'parent/lever') have one")
+        self._check_effect()
+        for name, arm in self.arms.items():
+            clash = sorted(set(arm.overrides) & set(self.grid))
+            if clash:
+                raise cross_field(
+                    f"arms.{name}.overrides",
+                    f"overrides grid parameter(s) {clash}: a cell's value would be ambiguous",
+                )
+        seen: dict[str, int] = {}
+        for i, lever in enumerate(self.levers):
+            if lever.id in seen:
+                raise cross_field(
+                    f"levers[{i}].id",
+                    f"duplicate lever id {lever.id!r} (also levers[{seen[lever.id]}])",
+                )
+            seen[lever.id] = i
+            if lever.next is not None and lever.next == self.root_id:
+                raise cross_field(f"levers[{i}].next", "a lever cannot schedule its own hypothesis")
+        return self
+
+    def _check_effect(self) -> None:
+        arms = ", ".join(sorted(self.arms))
+        effect = self.effect
+        if effect.treatment not in self.arms:
+            raise cross_field(
+                "effect.treatment", f"arm {effect.treatment!r} is not among the arms ({arms})"
+            )
+        if effect.kind == "value":
+            if effect.control is not None:
+                raise cross_field("effect.control", "must be absent when kind = 'value'")
+            return
+        if effect.control is None:
+            raise cross_field("effect.control", f"required when kind = {effect.kind!r}")
+        if effect.control not in self.arms:
+            raise cross_field(
+                "effect.control", f"arm {effect.control!r} is not among the arms ({arms})"
+            )
+        if effect.control == effect.treatment:
+            raise cross_field("effect.control", "must differ from effect.treatment")
+
+    # --- derived views -------------------------------------------------------------------
+
+    @property
+    def root_id(self) -> str:
+        """The id of the registered file this version descends from."""
+        return self.id.split("/", 1)[0]
+
+    @property
+    def lever_path(self) -> tuple[str, ...]:
+        """The lever ids applied from the root to here, in order."""
+        return tuple(self.id.split("/")[1:])
+
+    @property
+    def depth(self) -> int:
+        """0 for a registered file, 1 for its child, and so on."""
+        return len(self.lever_path)
+
+    def canonical(self) -> dict[str, Any]:
+        """Every field (defaults made explicit, absent optionals dropped), keys sorted.
+
+        Dropping absent optionals keeps old hashes stable when a new optional field is added;
+        making defaults explicit makes `confidence = 0.95` and no `confidence` the same science.
+        """
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        result: dict[str, Any] = sorted_tree(data)
+        return result
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 hex of the canonical JSON: the identity of this pre-registration."""
+        return content_digest(self.canonical())
+
+    def cells(self) -> list[Cell]:
+        """The grid's cells in a stable order (keys sorted, values in file order)."""
+        keys = sorted(self.grid)
+        cells: list[Cell] = []
+        for combo in itertools.product(*(self.grid[k] for k in keys)):
+            values = dict(zip(keys, combo, strict=True))
+            cell_id = ",".join(f"{k}={_cell_value_text(v)}" for k, v in values.items())
+            cells.append(Cell(cell_id=cell_id, values=values, params={**self.params, **values}))
+        return cells
+
+    def levers_for(self, outcome: str) -> tuple[Lever, ...]:
+        """The levers an outcome licenses, in file order."""
+        return tuple(lever for lever in self.levers if lever.when == outcome)
