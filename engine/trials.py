@@ -1,0 +1,221 @@
+"""Trials as plain data: what one trial is, its key, and how it is stored and replayed.
+
+A trial is one (hypothesis version, cell, arm, seed). Its key hashes exactly the things its
+result depends on, so a resumed run recognises work already done, a changed hypothesis (new
+content hash) or a new oracle never reuses stale results, and `replay` can re-run the trial
+from its ledger row alone. The spec is stored as canonical JSON: the replay reads back the very
+values that ran.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from engine.experiments.base import ArmSpec, TrialSpec
+from hypotheses import Hypothesis, canonical_json, content_digest
+
+DISTRIBUTION = "verisim-engine"
+
+
+class TrialError(ValueError):
+    """A trial spec or stored trial row that cannot be decoded or run."""
+
+
+@cache
+def engine_version() -> str:
+    """The installed distribution's version (part of every trial key)."""
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # pragma: no cover - a source tree without an install
+        return "0+unknown"
+
+
+@cache
+def oracle_version(world: str, config_json: str) -> str:
+    """The oracle version of a world built from its config (cached: building is cheap but
+    a run asks for the same few worlds thousands of times)."""
+    from worlds import get_world
+
+    built = get_world(world, **_decode(config_json, "world config"))
+    return str(built.oracle_version)
+
+
+def code_version(world: str, world_config: Mapping[str, Any]) -> str:
+    """What code a trial's result depends on: the engine release and the world's oracle."""
+    oracle = oracle_version(world, canonical_json(dict(world_config)))
+    return f"{DISTRIBUTION}/{engine_version()}+{world}-oracle/{oracle}"
+
+
+def trial_key(hypothesis_hash: str, cell_id: str, arm: str, seed: int, code: str) -> str:
+    """sha256 over (hypothesis content hash, cell id, arm, seed, code/oracle version)."""
+    return content_digest(
+        {"hypothesis": hypothesis_hash, "cell": cell_id, "arm": arm, "seed": seed, "code": code}
+    )
+
+
+@dataclass(frozen=True)
+class TrialRequest:
+    """One trial to run: its key, where it belongs, and the spec the experiment receives."""
+
+    key: str
+    hypothesis_hash: str
+    hypothesis_id: str
+    cell_id: str
+    arm: str
+    seed: int
+    code_version: str
+    spec: TrialSpec
+
+
+def build_spec(hypothesis: Hypothesis, params: Mapping[str, Any], arm: str, seed: int) -> TrialSpec:
+    """The experiment's input for one arm and seed in one cell (params already merged)."""
+    arm_def = hypothesis.arms[arm]
+    return TrialSpec(
+        world=hypothesis.world,
+        world_config=dict(hypothesis.world_config),
+        experiment=hypothesis.experiment,
+        params=dict(params),
+        arm=ArmSpec(
+            proposer=arm_def.proposer,
+            params=dict(arm_def.params),
+            overrides=dict(arm_def.overrides),
+        ),
+        seed=seed,
+    )
+
+
+def plan_trials(hypothesis: Hypothesis) -> list[TrialRequest]:
+    """Every trial of a hypothesis version, cell by cell, arm by arm, seed by seed.
+
+    Arms share the seed list, which is what makes the effects paired.
+    """
+    digest = hypothesis.content_hash
+    code = code_version(hypothesis.world, hypothesis.world_config)
+    requests: list[TrialRequest] = []
+    for cell in hypothesis.cells():
+        for arm in sorted(hypothesis.arms):
+            for seed in hypothesis.seeds.initial:
+                requests.append(
+                    TrialRequest(
+                        key=trial_key(digest, cell.cell_id, arm, seed, code),
+                        hypothesis_hash=digest,
+                        hypothesis_id=hypothesis.id,
+                        cell_id=cell.cell_id,
+                        arm=arm,
+                        seed=seed,
+                        code_version=code,
+                        spec=build_spec(hypothesis, cell.params, arm, seed),
+                    )
+                )
+    return requests
+
+
+def spec_to_dict(spec: TrialSpec) -> dict[str, Any]:
+    """The spec as JSON-ready values (what the ledger stores and a trial process receives)."""
+    return {
+        "world": spec.world,
+        "world_config": dict(spec.world_config),
+        "experiment": spec.experiment,
+        "params": dict(spec.params),
+        "arm": {
+            "proposer": spec.arm.proposer,
+            "params": dict(spec.arm.params),
+            "overrides": dict(spec.arm.overrides),
+        },
+        "seed": spec.seed,
+    }
+
+
+def spec_to_json(spec: TrialSpec) -> str:
+    return canonical_json(spec_to_dict(spec))
+
+
+def _decode(text: str, what: str) -> dict[str, Any]:
+    import json
+
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise TrialError(f"{what} is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise TrialError(f"{what} must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def spec_from_dict(data: Mapping[str, Any]) -> TrialSpec:
+    """Rebuild a spec from its stored form; a malformed row is a `TrialError`, not a KeyError."""
+    try:
+        arm = data["arm"]
+        seed = data["seed"]
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise TrialError(f"trial seed must be an integer, got {seed!r}")
+        return TrialSpec(
+            world=str(data["world"]),
+            world_config=dict(data["world_config"]),
+            experiment=str(data["experiment"]),
+            params=dict(data["params"]),
+            arm=ArmSpec(
+                proposer=str(arm["proposer"]),
+                params=dict(arm.get("params", {})),
+                overrides=dict(arm.get("overrides", {})),
+            ),
+            seed=seed,
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise TrialError(f"stored trial spec is malformed: missing or bad {exc}") from None
+
+
+def spec_from_json(text: str) -> TrialSpec:
+    return spec_from_dict(_decode(text, "trial spec"))
+
+
+def execute(spec: TrialSpec) -> dict[str, float]:
+    """Run one trial in this process: the experiment kind is a pure function of the spec."""
+    from engine.experiments import get_experiment
+
+    metrics = get_experiment(spec.experiment).run(spec)
+    return {str(name): float(value) for name, value in metrics.items()}
+
+
+def metrics_equal(a: Mapping[str, float], b: Mapping[str, float]) -> bool:
+    """Exact equality of two metric maps (bit for bit; NaN equals NaN, as a replay needs)."""
+    if set(a) != set(b):
+        return False
+    for name in a:
+        x, y = float(a[name]), float(b[name])
+        if math.isnan(x) and math.isnan(y):
+            continue
+        if x != y:
+            return False
+    return True
+
+
+def metric_differences(
+    stored: Mapping[str, float], replayed: Mapping[str, float]
+) -> list[tuple[str, float | None, float | None]]:
+    """(metric, stored, replayed) for every metric that does not match exactly."""
+    out: list[tuple[str, float | None, float | None]] = []
+    for name in sorted(set(stored) | set(replayed)):
+        x, y = stored.get(name), replayed.get(name)
+        if x is None or y is None or not metrics_equal({name: x}, {name: y}):
+            out.append((name, x, y))
+    return out
+
+
+def group_by_batch(
+    requests: Sequence[TrialRequest],
+) -> list[list[TrialRequest]]:
+    """Batches of one (hypothesis, cell, arm): one task each, seeds still separate rows.
+
+    A Prefect task costs ~0.1 s of orchestration; a batch keeps that overhead small while every
+    seed remains its own idempotent ledger row.
+    """
+    batches: dict[tuple[str, str, str], list[TrialRequest]] = {}
+    for req in requests:
+        batches.setdefault((req.hypothesis_hash, req.cell_id, req.arm), []).append(req)
+    return list(batches.values())

@@ -1,0 +1,62 @@
+"""The trial process: reads trial specs, one JSON line each, and answers with their metrics.
+
+Trials run here, in a process of their own, because only a process can really be stopped: a
+budget deadline that falls mid-trial kills this process (Prefect's timeouts cannot interrupt
+blocking code in a thread). Nothing else may write to the protocol stream, so whatever an
+experiment prints is redirected to stderr.
+
+    python -m engine.worker    # stdin: {"spec": {...}} lines; stdout: one answer line each
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any, TextIO
+
+
+def answer(line: str) -> dict[str, Any]:
+    """Run the trial in one request line and describe the outcome (never raises)."""
+    from engine.trials import execute, spec_from_dict
+
+    try:
+        request = json.loads(line)
+        spec = spec_from_dict(request["spec"])
+    except Exception as exc:  # a malformed request is answered, not fatal
+        return {"ok": False, "error": f"bad request: {type(exc).__name__}: {exc}"}
+    started = time.perf_counter()
+    try:
+        metrics = execute(spec)
+    except Exception as exc:  # the trial's own failure is its result
+        return {
+            "ok": False,
+            "error": f"{type(exc).__name__}: {exc}",
+            "seconds": time.perf_counter() - started,
+        }
+    return {"ok": True, "metrics": metrics, "seconds": time.perf_counter() - started}
+
+
+def serve(requests: TextIO, replies: TextIO) -> None:
+    for line in requests:
+        if not line.strip():
+            continue
+        replies.write(json.dumps(answer(line)) + "\n")
+        replies.flush()
+
+
+def main() -> None:
+    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    # Warm the imports once so the first trial's timing measures the trial, not the imports.
+    import engine.experiments
+    import engine.trials  # noqa: F401
+
+    protocol.write(json.dumps({"ready": True}) + "\n")
+    protocol.flush()
+    serve(sys.stdin, protocol)
+
+
+if __name__ == "__main__":
+    main()
