@@ -1,0 +1,76 @@
+"""The ledger: the durable record of pre-registrations, runs, trials, verdicts and levers.
+
+SQLModel tables over SQLAlchemy, schema managed by alembic (`ledger/migrations/`). Imports
+neither worlds nor proposers (nor hypotheses): it stores plain values.
+
+Public API (stable; the engine and CLI build on it):
+
+- `Ledger(url, *, check_schema=True, auto_upgrade=None, clock=None, stale_after_s=600)`:
+  any SQLAlchemy URL (`postgresql://` means psycopg 3). SQLite: WAL, busy timeout, foreign
+  keys, writes in `BEGIN IMMEDIATE`, schema upgraded on open. Servers: a schema behind head
+  raises `SchemaError` ("run `verisim-engine ledger upgrade`"). A bad URL raises one-line
+  `LedgerError` and creates nothing.
+  - `upgrade() -> revision`, `schema_revision()`, `close()` (also a context manager).
+  - `register_hypothesis(h_canonical, content_hash, hypothesis_id, title, source_file,
+    parent_hash=None, lever_id=None, depth=0) -> HypothesisVersion` (idempotent on hash;
+    the hash must be the sha256 of the canonical JSON), `get_hypothesis(ref)`,
+    `hypotheses(hypothesis_id=None)`, `lineage(hash_or_id)`.
+  - `start_run(code_version=, host=, budget_seconds=, workers=, runner=, hypotheses_dir=,
+    note=) -> RunRecord`, `heartbeat_run(run_id)`, `finish_run(run_id, status, summary)`,
+    `get_run(run_id)`, `runs()`.
+  - `claim_trial(key, hypothesis_hash=, cell_id=, arm=, seed=, spec=, run_id=, worker=,
+    host=, stale_after_s=) -> bool`, `enqueue_trial(...)`, `heartbeat_trial(key, worker)`,
+    `finish_trial(key, metrics, duration_s, host)` (immutable once finished),
+    `fail_trial(key, error)`, `mark_cut(keys, reason) -> int`, `get_trial(key)`,
+    `finished_trials(hypothesis_hash)`, `trials(hypothesis=, status=, run_id=)`.
+  - `write_verdict(..., recompute=False) -> VerdictRecord` (one current verdict per
+    hypothesis version and cell; `recompute` supersedes), `annotate_verdict(id,
+    adjusted_outcome=, adjusted_p=, correction=)`, `verdicts(current_only=True,
+    hypothesis=, run_id=, outcome=)`.
+  - `add_lever(parent_hash=, lever_id=, when=, child_hash= | next_id=, verdict_id=,
+    run_id=) -> LeverRecord` (idempotent on parent + lever id), `levers(parent_hash=None)`.
+  - `get(ref)`: any row by `run:3`, `verdict:7`, `lever:2`, `trial:<key>`,
+    `hypothesis:<hash|id>`, or a bare hypothesis id / hash / key / prefix (>= 4 chars) / run
+    id. `export() -> dict` (everything, JSON-serializable).
+- Records (frozen dataclasses, `.to_dict()`): `HypothesisVersion`, `RunRecord`,
+  `TrialRecord`, `VerdictRecord`, `LeverRecord`.
+- Errors: `LedgerError` (base, one line), `SchemaError`, `ImmutableTrialError`,
+  `NotFoundError`.
+- `default_url(data_dir)` -> `sqlite:///<data_dir>/ledger.db`; `trial_key(hypothesis_hash,
+  cell_id, arm, seed, code_version)`; `upgrade(url)`; status/outcome tuples
+  `RUN_STATUSES`, `TRIAL_STATUSES`, `OUTCOMES`.
+"""
+
+from .connect import default_url
+from .errors import ImmutableTrialError, LedgerError, NotFoundError, SchemaError
+from .jsonutil import trial_key
+from .records import HypothesisVersion, LeverRecord, Record, RunRecord, TrialRecord, VerdictRecord
+from .store import Ledger
+from .tables import OUTCOMES, RUN_STATUSES, TRIAL_STATUSES
+
+
+def upgrade(url: str) -> str:
+    """Bring the ledger at `url` to the head schema revision (for `ledger upgrade`)."""
+    with Ledger(url, check_schema=False) as ledger:
+        return ledger.upgrade()
+
+
+__all__ = [
+    "OUTCOMES",
+    "RUN_STATUSES",
+    "TRIAL_STATUSES",
+    "HypothesisVersion",
+    "ImmutableTrialError",
+    "Ledger",
+    "LedgerError",
+    "LeverRecord",
+    "NotFoundError",
+    "Record",
+    "RunRecord",
+    "SchemaError",
+    "TrialRecord",
+    "VerdictRecord",
+    "default_url",
+    "trial_key",
+    "upgrade",
+]

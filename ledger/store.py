@@ -1,0 +1,717 @@
+"""`Ledger`: the one class that reads and writes the record.
+
+Prefect state is disposable; this is the record. Every public method is one transaction,
+validates its input first, and returns frozen snapshots (`records.py`), never ORM objects.
+Writes are idempotent where a retry or a duplicate worker could repeat them (registering a
+hypothesis, finishing a trial, writing a verdict, adding a lever), and refuse loudly where a
+repeat with *different* content would rewrite history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from . import jsonutil, queries, schema, trial_ops
+from .connect import display_url, is_sqlite, make_engine, parse_url, reader, translate_errors
+from .errors import LedgerError, NotFoundError
+from .inputs import (
+    HypothesisIn,
+    LeverIn,
+    RunEndIn,
+    RunIn,
+    TrialIn,
+    TrialResultIn,
+    VerdictIn,
+    validated,
+)
+from .records import (
+    HypothesisVersion,
+    LeverRecord,
+    Record,
+    RunRecord,
+    TrialRecord,
+    VerdictRecord,
+)
+from .tables import (
+    OUTCOMES,
+    TRIAL_STATUSES,
+    HypothesisVersionRow,
+    LeverRow,
+    RunRow,
+    TrialRow,
+    VerdictRow,
+)
+
+DEFAULT_STALE_AFTER_S = 600.0
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Ledger:
+    """Open (and for SQLite, create/upgrade) the ledger at `url`.
+
+    `check_schema=False` skips the revision check (for `ledger upgrade` itself);
+    `auto_upgrade` defaults to True for SQLite and False for servers; `clock` returns aware
+    UTC times (injectable for tests); `stale_after_s` is how long a running trial may go
+    without a heartbeat before another worker may re-claim it.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        check_schema: bool = True,
+        auto_upgrade: bool | None = None,
+        clock: Callable[[], datetime] | None = None,
+        stale_after_s: float = DEFAULT_STALE_AFTER_S,
+    ) -> None:
+        parsed = parse_url(url)
+        self.url = display_url(parsed)
+        self._sqlite = is_sqlite(parsed)
+        self._engine = make_engine(url)
+        self._reader = reader(self._engine)
+        self._clock = clock or _utcnow
+        self.stale_after_s = stale_after_s
+        if check_schema:
+            auto = self._sqlite if auto_upgrade is None else auto_upgrade
+            try:
+                with translate_errors(f"ledger {self.url}: schema check"):
+                    schema.check(self._engine, where=self.url, auto_upgrade=auto)
+            except BaseException:
+                self._engine.dispose()
+                raise
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def upgrade(self) -> str:
+        """Bring the schema to head (`alembic upgrade head`); returns the revision."""
+        with translate_errors(f"ledger {self.url}: upgrade"):
+            return schema.upgrade(self._engine)
+
+    def schema_revision(self) -> str | None:
+        with translate_errors(f"ledger {self.url}"):
+            return schema.current_revision(self._engine)
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        if now.tzinfo is None:
+            raise LedgerError("the ledger clock must return timezone-aware times")
+        return now.astimezone(UTC)
+
+    @contextmanager
+    def _write(self, what: str, *, races: bool = False) -> Iterator[Session]:
+        """One writing transaction; `races=True` lets unique-key `IntegrityError`s through."""
+        with (
+            translate_errors(what, keep_integrity=races),
+            Session(self._engine, expire_on_commit=False) as s,
+            s.begin(),
+        ):
+            yield s
+
+    @contextmanager
+    def _read(self, what: str) -> Iterator[Session]:
+        with (
+            translate_errors(what),
+            Session(self._reader, expire_on_commit=False) as s,
+            s.begin(),
+        ):
+            yield s
+
+    # --- hypotheses -----------------------------------------------------------------------
+
+    def register_hypothesis(
+        self,
+        h_canonical: Mapping[str, Any],
+        content_hash: str,
+        hypothesis_id: str,
+        title: str,
+        source_file: str | None,
+        parent_hash: str | None = None,
+        lever_id: str | None = None,
+        depth: int = 0,
+    ) -> HypothesisVersion:
+        """Pre-register a version (idempotent on its hash; the hash is re-checked)."""
+        inp = validated(
+            HypothesisIn,
+            content=dict(h_canonical),
+            content_hash=content_hash,
+            hypothesis_id=hypothesis_id,
+            title=title,
+            source_file=source_file,
+            parent_hash=parent_hash,
+            lever_id=lever_id,
+            depth=depth,
+        )
+        for attempt in (1, 2):
+            try:
+                with self._write(f"register hypothesis {hypothesis_id}", races=True) as s:
+                    return self._register(s, inp)
+            except IntegrityError:
+                if attempt == 2:
+                    raise LedgerError(
+                        f"register hypothesis {hypothesis_id}: concurrent writers"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    def _register(self, s: Session, inp: HypothesisIn) -> HypothesisVersion:
+        existing = s.get(HypothesisVersionRow, inp.content_hash)
+        if existing is not None:
+            if (existing.hypothesis_id, existing.parent_hash, existing.lever_id) != (
+                inp.hypothesis_id,
+                inp.parent_hash,
+                inp.lever_id,
+            ):
+                raise LedgerError(
+                    f"hypothesis {inp.content_hash[:12]} is already registered as "
+                    f"{existing.hypothesis_id!r} with other lineage"
+                )
+            return HypothesisVersion.of(existing)
+        if inp.parent_hash is not None:
+            parent = s.get(HypothesisVersionRow, inp.parent_hash)
+            if parent is None:
+                raise LedgerError(
+                    f"cannot register {inp.hypothesis_id!r}: parent {inp.parent_hash[:12]} "
+                    "is not registered"
+                )
+            if inp.depth != parent.depth + 1:
+                raise LedgerError(
+                    f"cannot register {inp.hypothesis_id!r}: depth {inp.depth} but its parent "
+                    f"has depth {parent.depth}"
+                )
+        row = HypothesisVersionRow(
+            content_hash=inp.content_hash,
+            hypothesis_id=inp.hypothesis_id,
+            title=inp.title,
+            content=jsonutil.dumps(inp.content),
+            source_file=inp.source_file,
+            parent_hash=inp.parent_hash,
+            lever_id=inp.lever_id,
+            registered_at=self._now(),
+            depth=inp.depth,
+        )
+        s.add(row)
+        s.flush()
+        return HypothesisVersion.of(row)
+
+    def get_hypothesis(self, ref: str) -> HypothesisVersion | None:
+        """By exact hash, unique hash prefix, or hypothesis id (latest version)."""
+        with self._read("get hypothesis") as s:
+            hashes = queries.hashes_for(s, ref)
+            row = s.get(HypothesisVersionRow, hashes[-1]) if hashes else None
+            return HypothesisVersion.of(row) if row is not None else None
+
+    def hypotheses(self, hypothesis_id: str | None = None) -> list[HypothesisVersion]:
+        with self._read("list hypotheses") as s:
+            stmt = select(HypothesisVersionRow).order_by(
+                col(HypothesisVersionRow.registered_at), col(HypothesisVersionRow.content_hash)
+            )
+            if hypothesis_id is not None:
+                stmt = stmt.where(HypothesisVersionRow.hypothesis_id == hypothesis_id)
+            return [HypothesisVersion.of(r) for r in s.exec(stmt)]
+
+    def lineage(self, hash_or_id: str) -> list[HypothesisVersion]:
+        """Ancestors (root first), the version(s) named, then all descendants."""
+        with self._read("lineage") as s:
+            return queries.lineage(s, hash_or_id)
+
+    # --- runs -----------------------------------------------------------------------------
+
+    def start_run(
+        self,
+        *,
+        code_version: str,
+        host: str,
+        budget_seconds: float | None = None,
+        workers: int = 1,
+        runner: str = "local",
+        hypotheses_dir: str | None = None,
+        note: str | None = None,
+    ) -> RunRecord:
+        inp = validated(
+            RunIn,
+            budget_seconds=None if budget_seconds is None else float(budget_seconds),
+            workers=workers,
+            runner=runner,
+            code_version=code_version,
+            hypotheses_dir=hypotheses_dir,
+            host=host,
+            note=note,
+        )
+        now = self._now()
+        with self._write("start run") as s:
+            row = RunRow(**inp.model_dump(), status="running", started_at=now, last_heartbeat=now)
+            s.add(row)
+            s.flush()
+            return RunRecord.of(row)
+
+    def _run_row(self, s: Session, run_id: int) -> RunRow:
+        row = s.exec(select(RunRow).where(RunRow.id == run_id).with_for_update()).first()
+        if row is None:
+            raise NotFoundError(f"no run {run_id}")
+        return row
+
+    def heartbeat_run(self, run_id: int) -> RunRecord:
+        with self._write(f"heartbeat run {run_id}") as s:
+            row = self._run_row(s, run_id)
+            row.last_heartbeat = self._now()
+            s.add(row)
+            return RunRecord.of(row)
+
+    def finish_run(
+        self, run_id: int, status: str, summary: Mapping[str, Any] | None = None
+    ) -> RunRecord:
+        """End a run (idempotent with the same status and summary)."""
+        inp = validated(RunEndIn, status=status, summary=None if summary is None else dict(summary))
+        if inp.status == "running":
+            raise LedgerError("finish_run needs a final status, not 'running'")
+        try:
+            text = None if inp.summary is None else jsonutil.dumps(inp.summary)
+        except (TypeError, ValueError) as exc:
+            raise LedgerError(f"run summary is not finite JSON: {exc}") from None
+        with self._write(f"finish run {run_id}") as s:
+            row = self._run_row(s, run_id)
+            if row.status != "running":
+                if (row.status, row.summary) == (inp.status, text):
+                    return RunRecord.of(row)
+                raise LedgerError(f"run {run_id} already ended as {row.status!r}")
+            now = self._now()
+            row.status = inp.status
+            row.summary = text
+            row.finished_at = now
+            row.last_heartbeat = now
+            s.add(row)
+            return RunRecord.of(row)
+
+    def get_run(self, run_id: int) -> RunRecord | None:
+        with self._read("get run") as s:
+            row = s.get(RunRow, run_id)
+            return RunRecord.of(row) if row is not None else None
+
+    def runs(self) -> list[RunRecord]:
+        with self._read("list runs") as s:
+            return [RunRecord.of(r) for r in s.exec(select(RunRow).order_by(col(RunRow.id)))]
+
+    # --- trials ---------------------------------------------------------------------------
+
+    def _trial_in(
+        self,
+        key: str,
+        hypothesis_hash: str,
+        cell_id: str,
+        arm: str,
+        seed: int,
+        spec: Mapping[str, Any],
+        run_id: int | None,
+        worker: str | None,
+        host: str | None,
+    ) -> TrialIn:
+        return validated(
+            TrialIn,
+            key=key,
+            hypothesis_hash=hypothesis_hash,
+            cell_id=cell_id,
+            arm=arm,
+            seed=seed,
+            spec=dict(spec),
+            run_id=run_id,
+            worker=worker,
+            host=host,
+        )
+
+    def get_trial(self, key: str) -> TrialRecord | None:
+        with self._read("get trial") as s:
+            row = s.get(TrialRow, key)
+            return TrialRecord.of(row) if row is not None else None
+
+    def enqueue_trial(
+        self,
+        key: str,
+        *,
+        hypothesis_hash: str,
+        cell_id: str,
+        arm: str,
+        seed: int,
+        spec: Mapping[str, Any],
+        run_id: int | None = None,
+    ) -> bool:
+        """Record a planned trial as pending (no-op if the key exists); True if inserted."""
+        inp = self._trial_in(key, hypothesis_hash, cell_id, arm, seed, spec, run_id, None, None)
+        try:
+            with self._write(f"enqueue trial {key}", races=True) as s:
+                return trial_ops.enqueue(s, inp, self._now())
+        except IntegrityError:
+            return False
+
+    def claim_trial(
+        self,
+        key: str,
+        *,
+        hypothesis_hash: str,
+        cell_id: str,
+        arm: str,
+        seed: int,
+        spec: Mapping[str, Any],
+        run_id: int | None = None,
+        worker: str | None = None,
+        host: str | None = None,
+        stale_after_s: float | None = None,
+    ) -> bool:
+        """Take a trial for this worker: True if the caller should run it now.
+
+        Inserts it as running, or re-claims a pending/cut/failed one or a running one whose
+        heartbeat is older than the stale timeout. A finished trial is never claimed.
+        """
+        inp = self._trial_in(key, hypothesis_hash, cell_id, arm, seed, spec, run_id, worker, host)
+        stale = self.stale_after_s if stale_after_s is None else stale_after_s
+        try:
+            with self._write(f"claim trial {key}", races=True) as s:
+                return trial_ops.claim(s, inp, self._now(), stale)
+        except IntegrityError:
+            return False  # another worker inserted the same key first
+
+    def heartbeat_trial(self, key: str, worker: str | None = None) -> bool:
+        """Keep a claim alive; False if the trial is no longer running (for this worker)."""
+        with self._write(f"heartbeat trial {key}") as s:
+            return trial_ops.heartbeat(s, key, worker, self._now())
+
+    def finish_trial(
+        self,
+        key: str,
+        metrics: Mapping[str, float],
+        duration_s: float,
+        host: str | None = None,
+    ) -> TrialRecord:
+        """Record a trial's metrics (a repeat with identical metrics is a no-op)."""
+        result = validated(TrialResultIn, metrics=dict(metrics), duration_s=duration_s, host=host)
+        with self._write(f"finish trial {key}") as s:
+            return TrialRecord.of(trial_ops.finish(s, key, result, self._now()))
+
+    def fail_trial(self, key: str, error: str) -> TrialRecord:
+        with self._write(f"fail trial {key}") as s:
+            return TrialRecord.of(trial_ops.fail(s, key, str(error), self._now()))
+
+    def mark_cut(self, keys: Sequence[str], reason: str) -> int:
+        """Mark unfinished trials among `keys` as cut (by the budget); returns the count."""
+        if isinstance(keys, str):
+            raise LedgerError("mark_cut takes a sequence of keys, not one string")
+        with self._write("mark trials cut") as s:
+            return trial_ops.cut(s, list(keys), reason)
+
+    def finished_trials(self, hypothesis_hash: str) -> list[TrialRecord]:
+        return self.trials(hypothesis=hypothesis_hash, status="finished")
+
+    def trials(
+        self,
+        hypothesis: str | None = None,
+        status: str | None = None,
+        run_id: int | None = None,
+    ) -> list[TrialRecord]:
+        """Trials filtered by hypothesis (hash, id or hash prefix), status and run."""
+        if status is not None and status not in TRIAL_STATUSES:
+            raise LedgerError(
+                f"unknown trial status {status!r} (known: {', '.join(TRIAL_STATUSES)})"
+            )
+        with self._read("list trials") as s:
+            stmt = select(TrialRow).order_by(
+                col(TrialRow.hypothesis_hash),
+                col(TrialRow.cell_id),
+                col(TrialRow.arm),
+                col(TrialRow.seed),
+                col(TrialRow.key),
+            )
+            if hypothesis is not None:
+                stmt = stmt.where(
+                    col(TrialRow.hypothesis_hash).in_(queries.hashes_for(s, hypothesis))
+                )
+            if status is not None:
+                stmt = stmt.where(TrialRow.status == status)
+            if run_id is not None:
+                stmt = stmt.where(TrialRow.run_id == run_id)
+            return [TrialRecord.of(r) for r in s.exec(stmt)]
+
+    # --- verdicts -------------------------------------------------------------------------
+
+    def write_verdict(
+        self,
+        *,
+        hypothesis_hash: str,
+        cell_id: str,
+        outcome: str,
+        effect_metric: str,
+        effect_kind: str,
+        estimate: float | None,
+        ci_low: float | None,
+        ci_high: float | None,
+        confidence: float,
+        ci_method: str,
+        n: int,
+        seeds: Sequence[int],
+        degenerate: bool,
+        rule: str,
+        p_value: float | None = None,
+        adjusted_outcome: str | None = None,
+        adjusted_p: float | None = None,
+        correction: str | None = None,
+        run_id: int | None = None,
+        recompute: bool = False,
+    ) -> VerdictRecord:
+        """Write the verdict of one (hypothesis version, cell).
+
+        Idempotent: the same finding again returns the current row. A different finding is
+        refused unless `recompute=True`, which marks the current row superseded (kept, never
+        deleted) and writes the new one.
+        """
+        inp = validated(
+            VerdictIn,
+            hypothesis_hash=hypothesis_hash,
+            cell_id=cell_id,
+            outcome=outcome,
+            effect_metric=effect_metric,
+            effect_kind=effect_kind,
+            estimate=None if estimate is None else float(estimate),
+            ci_low=None if ci_low is None else float(ci_low),
+            ci_high=None if ci_high is None else float(ci_high),
+            confidence=float(confidence),
+            ci_method=ci_method,
+            n=n,
+            seeds=tuple(seeds),
+            degenerate=degenerate,
+            rule=rule,
+            p_value=None if p_value is None else float(p_value),
+            adjusted_outcome=adjusted_outcome,
+            adjusted_p=None if adjusted_p is None else float(adjusted_p),
+            correction=correction,
+            run_id=run_id,
+        )
+        for attempt in (1, 2):
+            try:
+                with self._write(
+                    f"write verdict {hypothesis_hash[:12]} {cell_id!r}", races=True
+                ) as s:
+                    return self._write_verdict(s, inp, recompute)
+            except IntegrityError:
+                if attempt == 2:
+                    raise LedgerError(
+                        f"verdict {hypothesis_hash[:12]} {cell_id!r}: concurrent writers"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    def _write_verdict(self, s: Session, inp: VerdictIn, recompute: bool) -> VerdictRecord:
+        if s.get(HypothesisVersionRow, inp.hypothesis_hash) is None:
+            raise LedgerError(f"verdict: hypothesis {inp.hypothesis_hash[:12]} is not registered")
+        stmt = (
+            select(VerdictRow)
+            .where(VerdictRow.hypothesis_hash == inp.hypothesis_hash)
+            .where(VerdictRow.cell_id == inp.cell_id)
+            .where(col(VerdictRow.superseded).is_(False))
+            .with_for_update()
+        )
+        current = s.exec(stmt).first()
+        if current is not None:
+            if _science(VerdictRecord.of(current)) == dict(inp.science()):
+                return VerdictRecord.of(current)
+            if not recompute:
+                raise LedgerError(
+                    f"verdict {inp.hypothesis_hash[:12]} cell {inp.cell_id!r} already exists "
+                    f"({current.outcome}) with a different result; pass recompute=True to "
+                    "supersede it"
+                )
+            current.superseded = True
+            s.add(current)
+            s.flush()
+        row = VerdictRow(
+            **inp.model_dump(exclude={"seeds"}),
+            seeds=jsonutil.dumps(list(inp.seeds)),
+            created_at=self._now(),
+            superseded=False,
+        )
+        s.add(row)
+        s.flush()
+        return VerdictRecord.of(row)
+
+    def annotate_verdict(
+        self,
+        verdict_id: int,
+        *,
+        adjusted_outcome: str | None,
+        adjusted_p: float | None = None,
+        correction: str | None = None,
+    ) -> VerdictRecord:
+        """Record the family-wise corrected outcome/p beside the raw ones."""
+        if adjusted_outcome is not None and adjusted_outcome not in OUTCOMES:
+            raise LedgerError(
+                f"adjusted_outcome must be one of {OUTCOMES}, got {adjusted_outcome!r}"
+            )
+        if adjusted_p is not None and not 0.0 <= adjusted_p <= 1.0:
+            raise LedgerError(f"adjusted_p must be in [0, 1], got {adjusted_p!r}")
+        with self._write(f"annotate verdict {verdict_id}") as s:
+            row = s.exec(
+                select(VerdictRow).where(VerdictRow.id == verdict_id).with_for_update()
+            ).first()
+            if row is None:
+                raise NotFoundError(f"no verdict {verdict_id}")
+            row.adjusted_outcome = adjusted_outcome
+            row.adjusted_p = None if adjusted_p is None else float(adjusted_p)
+            row.correction = correction
+            s.add(row)
+            return VerdictRecord.of(row)
+
+    def verdicts(
+        self,
+        current_only: bool = True,
+        hypothesis: str | None = None,
+        run_id: int | None = None,
+        outcome: str | None = None,
+    ) -> list[VerdictRecord]:
+        with self._read("list verdicts") as s:
+            stmt = select(VerdictRow).order_by(col(VerdictRow.id))
+            if current_only:
+                stmt = stmt.where(col(VerdictRow.superseded).is_(False))
+            if hypothesis is not None:
+                stmt = stmt.where(
+                    col(VerdictRow.hypothesis_hash).in_(queries.hashes_for(s, hypothesis))
+                )
+            if run_id is not None:
+                stmt = stmt.where(VerdictRow.run_id == run_id)
+            if outcome is not None:
+                stmt = stmt.where(VerdictRow.outcome == outcome)
+            return [VerdictRecord.of(r) for r in s.exec(stmt)]
+
+    # --- levers ---------------------------------------------------------------------------
+
+    def add_lever(
+        self,
+        *,
+        parent_hash: str,
+        lever_id: str,
+        when: str,
+        child_hash: str | None = None,
+        next_id: str | None = None,
+        verdict_id: int | None = None,
+        run_id: int | None = None,
+    ) -> LeverRecord:
+        """Record that a lever fired (idempotent on parent + lever id)."""
+        inp = validated(
+            LeverIn,
+            parent_hash=parent_hash,
+            lever_id=lever_id,
+            when=when,
+            child_hash=child_hash,
+            next_id=next_id,
+            verdict_id=verdict_id,
+            run_id=run_id,
+        )
+        try:
+            with self._write(f"add lever {lever_id}", races=True) as s:
+                return self._add_lever(s, inp)
+        except IntegrityError:
+            with self._read("add lever") as s:
+                return self._existing_lever(s, inp)
+
+    def _existing_lever(self, s: Session, inp: LeverIn) -> LeverRecord:
+        row = s.exec(
+            select(LeverRow)
+            .where(LeverRow.parent_hash == inp.parent_hash)
+            .where(LeverRow.lever_id == inp.lever_id)
+        ).first()
+        if row is None:
+            raise LedgerError(f"lever {inp.lever_id!r} could not be recorded")
+        if (row.child_hash, row.next_id, row.when) != (inp.child_hash, inp.next_id, inp.when):
+            raise LedgerError(
+                f"lever {inp.lever_id!r} of {inp.parent_hash[:12]} is already recorded "
+                "with a different target"
+            )
+        return LeverRecord.of(row)
+
+    def _add_lever(self, s: Session, inp: LeverIn) -> LeverRecord:
+        if s.get(HypothesisVersionRow, inp.parent_hash) is None:
+            raise LedgerError(
+                f"lever {inp.lever_id!r}: parent {inp.parent_hash[:12]} not registered"
+            )
+        if inp.child_hash is not None:
+            child = s.get(HypothesisVersionRow, inp.child_hash)
+            if child is None:
+                raise LedgerError(
+                    f"lever {inp.lever_id!r}: child {inp.child_hash[:12]} is not registered "
+                    "(pre-register the child first)"
+                )
+            if child.parent_hash != inp.parent_hash:
+                raise LedgerError(
+                    f"lever {inp.lever_id!r}: child {inp.child_hash[:12]} is not derived from "
+                    f"{inp.parent_hash[:12]}"
+                )
+        existing = s.exec(
+            select(LeverRow)
+            .where(LeverRow.parent_hash == inp.parent_hash)
+            .where(LeverRow.lever_id == inp.lever_id)
+        ).first()
+        if existing is not None:
+            return self._existing_lever(s, inp)
+        row = LeverRow(**inp.model_dump(), created_at=self._now())
+        s.add(row)
+        s.flush()
+        return LeverRecord.of(row)
+
+    def levers(self, parent_hash: str | None = None) -> list[LeverRecord]:
+        with self._read("list levers") as s:
+            stmt = select(LeverRow).order_by(col(LeverRow.id))
+            if parent_hash is not None:
+                stmt = stmt.where(LeverRow.parent_hash == parent_hash)
+            return [LeverRecord.of(r) for r in s.exec(stmt)]
+
+    # --- any row, everything --------------------------------------------------------------
+
+    def get(self, ref: str) -> Record:
+        """Any row by `kind:value` or a bare id / hash / key (prefixes of >= 4 characters)."""
+        with self._read(f"get {ref!r}") as s:
+            return queries.get(s, ref)
+
+    def export(self) -> dict[str, Any]:
+        """Everything, JSON-serializable: {schema_revision, hypotheses, runs, trials, ...}."""
+        data: dict[str, Any] = {"schema_revision": self.schema_revision()}
+        with self._read("export") as s:
+            data.update(queries.export(s))
+        return data
+
+
+def _science(record: VerdictRecord) -> dict[str, Any]:
+    return {
+        "hypothesis_hash": record.hypothesis_hash,
+        "cell_id": record.cell_id,
+        "outcome": record.outcome,
+        "effect_metric": record.effect_metric,
+        "effect_kind": record.effect_kind,
+        "estimate": record.estimate,
+        "ci_low": record.ci_low,
+        "ci_high": record.ci_high,
+        "confidence": record.confidence,
+        "ci_method": record.ci_method,
+        "n": record.n,
+        "seeds": tuple(record.seeds),
+        "degenerate": record.degenerate,
+        "rule": record.rule,
+        "p_value": record.p_value,
+    }
