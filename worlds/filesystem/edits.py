@@ -1,0 +1,77 @@
+"""The eight edit types a filesystem delta is made of (the seed's edit algebra).
+
+Edits are frozen value objects: two edits are equal iff they are the same kind with equal
+fields, so delta metrics can count them in multisets. A delta is a tuple of edits applied in
+order; every oracle delta ends with exactly one `SetResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from worlds.filesystem.state import EMPTY_HASH, Node
+
+
+@dataclass(frozen=True, slots=True)
+class Create:
+    """Put `node` at `path` (overwriting whatever is there)."""
+
+    path: str
+    node: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    """Remove `path` alone (a recursive removal lists every path it removes)."""
+
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Modify:
+    """Replace an existing file's content, keeping its mode."""
+
+    path: str
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """Relocate the subtree rooted at `src` to `dst` (one edit, however large the subtree)."""
+
+    src: str
+    dst: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chmod:
+    """Set an existing node's mode (modes are data; nothing checks them)."""
+
+    path: str
+    mode: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetCwd:
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetEnv:
+    key: str
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetResult:
+    """Every command's last edit: its exit code and the sha256 of its stdout."""
+
+    exit_code: int
+    stdout_hash: str
+
+
+Edit = Create | Delete | Modify | Move | Chmod | SetCwd | SetEnv | SetResult
+EDIT_TYPES: tuple[type, ...] = (Create, Delete, Modify, Move, Chmod, SetCwd, SetEnv, SetResult)
+
+RESULT_OK = SetResult(0, EMPTY_HASH)
+RESULT_FAIL = SetResult(1, EMPTY_HASH)
