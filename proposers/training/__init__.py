@@ -1,0 +1,1 @@
+"""What the learned proposers share: trainer, drift levers, weight cache, online updates."""
