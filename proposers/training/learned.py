@@ -12,6 +12,7 @@ import copy
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import torch
@@ -218,8 +219,7 @@ class LearnedProposer(ABC):
                 )
                 encoded, skipped = self._encode_all(fresh)
             self.model.train()
-            data = encoded
-            loss = trainer.step(lambda idx, d=data: self._loss([d[i] for i in idx]), len(data))
+            loss = trainer.step(partial(self._batch_loss, encoded), len(encoded))
         self.model.eval()
         return {
             "train_examples": len(encoded),
@@ -227,6 +227,9 @@ class LearnedProposer(ABC):
             "final_loss": loss,
             "train_iters": steps,
         }
+
+    def _batch_loss(self, encoded: Sequence[Any], idx: list[int]) -> torch.Tensor:
+        return self._loss([encoded[i] for i in idx])
 
     # -- prediction ----------------------------------------------------------------------
     def _require_model(self) -> torch.nn.Module:
