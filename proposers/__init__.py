@@ -1,0 +1,43 @@
+"""World models behind one protocol (`proposers.base`), built by name.
+
+`get_proposer(name, world, **params)` returns a fresh `Proposer`; `proposer_names()` lists what
+can be built now. The baselines (null floor, frequency b3, oracle ceiling) are imported here;
+the learned proposers register themselves from their own modules, imported lazily by name so
+torch loads only when one is requested (see `proposers.registry`).
+"""
+
+from __future__ import annotations
+
+from proposers.base import OnlineProposer, Prediction, Proposer, ProposerError
+from proposers.registry import (
+    LAZY_MODULES,
+    ProposerFactory,
+    get_proposer,
+    proposer_names,
+    register_proposer,
+)
+
+BASELINE_NAMES: tuple[str, ...] = ("frequency", "null", "oracle")
+
+
+def __getattr__(name: str) -> object:
+    # PROPOSER_NAMES is computed on access: a learned proposer registered after this package
+    # was imported must still be listed.
+    if name == "PROPOSER_NAMES":
+        return proposer_names()
+    raise AttributeError(f"module 'proposers' has no attribute {name!r}")
+
+
+__all__ = [
+    "BASELINE_NAMES",
+    "LAZY_MODULES",
+    "PROPOSER_NAMES",
+    "OnlineProposer",
+    "Prediction",
+    "Proposer",
+    "ProposerError",
+    "ProposerFactory",
+    "get_proposer",
+    "proposer_names",
+    "register_proposer",
+]
