@@ -26,7 +26,7 @@ def test_names_and_unknown_name() -> None:
     names = proposers.proposer_names()
     for name in ("null", "frequency", "oracle"):
         assert name in names
-    assert proposers.PROPOSER_NAMES == names
+    assert names == proposers.PROPOSER_NAMES
     with pytest.raises(ProposerError, match=r"unknown proposer 'nope' \(known: .*frequency"):
         get_proposer("nope", get_world("network"))
 
