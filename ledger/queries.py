@@ -102,7 +102,7 @@ def lineage(session: Session, ref: str) -> list[HypothesisVersion]:
             seen.add(child.content_hash)
         descendants += children
         frontier = [c.content_hash for c in children]
-    descendants.sort(key=lambda r: (r.depth, r.registered_at, r.content_hash))
+    descendants.sort(key=lambda r: (r.depth, r.registered_at, r.hypothesis_id, r.content_hash))
     return [HypothesisVersion.of(r) for r in ordered + descendants]
 
 

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 import pytest
-from conftest import BASE
+from hyp_fixtures import BASE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

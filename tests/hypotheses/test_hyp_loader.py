@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Writer
+from hyp_fixtures import Writer
 from hyp_tomlw import dumps
 
 from hypotheses import (

@@ -7,7 +7,7 @@ import pickle
 from typing import Any
 
 import pytest
-from conftest import BASE, Writer
+from hyp_fixtures import BASE, Writer
 from hyp_tomlw import dumps
 from hypothesis import given, settings
 from hypothesis import strategies as st
