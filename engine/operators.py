@@ -1,0 +1,94 @@
+"""Correction operators: what a consultation does to the coupled state.
+
+Under full observation the consult reveals the oracle's successor of the *coupled* state,
+O(s_hat, a) (the seed's runner, kept as the default per the architecture decision: a consult
+never repairs drift that happened earlier relative to the ground-truth rollout). The operators:
+
+- `full`: s_hat <- O(s_hat, a). The seed's default correction.
+- `hard_reset`: s_hat <- s_{t+1}, the TRUE successor: a named, stronger operator that also
+  erases earlier drift; it is what makes rho = 1 give H = T for any proposer.
+- `residual`, `projection`: return the full-consult state, as in the seed, and log their
+  quantity (|F(pred) ^ F(consulted)| and d(pred, consulted)). Their horizons are identical to
+  `full` by construction; the seed's H3 finding is exactly that identity, so we keep it
+  measurable instead of inventing an operator the seed never built.
+- `belief_filter` (probe observation only): snap the probed host's subgraph to the observation,
+  keep the prediction elsewhere; logs d(pred, corrected).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+class OperatorError(ValueError):
+    """An unknown operator, or one used with an observation mode it does not fit."""
+
+
+@dataclass(frozen=True)
+class Correction:
+    """The corrected coupled state, and the operator's logged quantity (None if it has none)."""
+
+    state: Any
+    logged: float | None = None
+
+
+FullOperator = Callable[[Any, Any, Any, Any], Correction]
+"""(world, pred, consulted successor O(s_hat, a), true successor s_{t+1}) -> Correction."""
+
+
+def _full(world: Any, pred: Any, consulted: Any, true_next: Any) -> Correction:
+    return Correction(consulted)
+
+
+def _hard_reset(world: Any, pred: Any, consulted: Any, true_next: Any) -> Correction:
+    return Correction(true_next)
+
+
+def _residual(world: Any, pred: Any, consulted: Any, true_next: Any) -> Correction:
+    residual = len(world.facts(pred) ^ world.facts(consulted))
+    return Correction(consulted, float(residual))
+
+
+def _projection(world: Any, pred: Any, consulted: Any, true_next: Any) -> Correction:
+    return Correction(consulted, float(world.divergence(pred, consulted)))
+
+
+FULL_OPERATORS: dict[str, FullOperator] = {
+    "full": _full,
+    "hard_reset": _hard_reset,
+    "residual": _residual,
+    "projection": _projection,
+}
+PROBE_OPERATORS: tuple[str, ...] = ("belief_filter",)
+OPERATOR_NAMES: tuple[str, ...] = (*FULL_OPERATORS, *PROBE_OPERATORS)
+OBSERVATIONS: tuple[str, ...] = ("full", "probe")
+
+
+def full_operator(name: str) -> FullOperator:
+    """The full-observation operator by name."""
+    if name in FULL_OPERATORS:
+        return FULL_OPERATORS[name]
+    if name in PROBE_OPERATORS:
+        raise OperatorError(f"operator {name!r} corrects from a probe: use observation='probe'")
+    raise OperatorError(f"unknown operator {name!r} (known: {', '.join(OPERATOR_NAMES)})")
+
+
+def check_probe_operator(name: str) -> None:
+    """Probe observation always corrects with the belief filter; `full` (the default operator
+    name) is accepted as meaning "the observation mode's own correction"."""
+    if name in ("full", "belief_filter"):
+        return
+    if name in FULL_OPERATORS:
+        raise OperatorError(
+            f"operator {name!r} needs the full successor; probe observation corrects with "
+            "'belief_filter'"
+        )
+    raise OperatorError(f"unknown operator {name!r} (known: {', '.join(OPERATOR_NAMES)})")
+
+
+def belief_filter(world: Any, pred: Any, observation: Any) -> Correction:
+    """Snap the observed host's subgraph of `pred` to the truth; log d(pred, corrected)."""
+    corrected = world.belief_filter(pred, observation)
+    return Correction(corrected, float(world.divergence(pred, corrected)))
