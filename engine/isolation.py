@@ -67,8 +67,18 @@ class TrialProcess:
             self.kill()
             raise TrialProcessError(f"trial process did not start (said {ready!r})")
 
-    def run(self, spec: Mapping[str, Any], deadline: float) -> Answer:
-        """Run one trial; if it is still running at `deadline` (time.time()), kill and cut it."""
+    def run(
+        self,
+        spec: Mapping[str, Any],
+        deadline: float,
+        on_wait: Callable[[], object] | None = None,
+        wait_interval: float = 60.0,
+    ) -> Answer:
+        """Run one trial; if it is still running at `deadline` (time.time()), kill and cut it.
+
+        `on_wait` is called every `wait_interval` seconds while the trial runs (the ledger
+        heartbeat that keeps a long trial's claim from looking abandoned).
+        """
         proc = self._require()
         assert proc.stdin is not None
         started = self._clock()
@@ -77,7 +87,7 @@ class TrialProcess:
             proc.stdin.flush()
         except BrokenPipeError:
             raise TrialProcessError("trial process exited before the trial was sent") from None
-        reply = self._read_line(deadline)
+        reply = self._read_line(deadline, on_wait, wait_interval)
         if reply is None:
             self.kill()
             return Answer(status="cut", seconds=self._clock() - started)
@@ -128,18 +138,27 @@ class TrialProcess:
             raise TrialProcessError("trial process is not running")
         return self._proc
 
-    def _read_line(self, deadline: float) -> dict[str, Any] | None:
+    def _read_line(
+        self,
+        deadline: float,
+        on_wait: Callable[[], object] | None = None,
+        wait_interval: float = 60.0,
+    ) -> dict[str, Any] | None:
         """The next protocol line, or None if the deadline passed first."""
         proc = self._proc
         if proc is None or proc.stdout is None:
             raise TrialProcessError("trial process is not running")
         fd = proc.stdout.fileno()
+        next_call = self._clock() + wait_interval
         with selectors.DefaultSelector() as sel:
             sel.register(fd, selectors.EVENT_READ)
             while b"\n" not in self._buffer:
                 wait = deadline - self._clock()
                 if wait <= 0:
                     return None
+                if on_wait is not None and self._clock() >= next_call:
+                    on_wait()
+                    next_call = self._clock() + wait_interval
                 if not sel.select(timeout=min(wait, 1.0)):
                     continue
                 chunk = os.read(fd, 65536)

@@ -167,3 +167,22 @@ def choose(
 def batches_for(requests: Sequence[TrialRequest]) -> list[list[TrialRequest]]:
     """The task-sized batches of a choice (re-exported so the flow has one place to ask)."""
     return group_by_batch(requests)
+
+
+def split_for_workers(
+    batches: Sequence[Sequence[TrialRequest]], workers: int
+) -> list[list[TrialRequest]]:
+    """Split the largest batches in half until every worker has one (or batches are single).
+
+    One batch per (cell, arm) would leave workers idle on a two-arm hypothesis; halving keeps
+    seeds in order within each piece, so each piece is still a contiguous run of one arm.
+    """
+    out = [list(b) for b in batches if b]
+    while len(out) < workers:
+        largest = max(range(len(out)), key=lambda i: len(out[i]), default=None)
+        if largest is None or len(out[largest]) < 2:
+            break
+        piece = out.pop(largest)
+        half = (len(piece) + 1) // 2
+        out[largest:largest] = [piece[:half], piece[half:]]
+    return out

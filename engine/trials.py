@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from engine.experiments.base import ArmSpec, TrialSpec
-from hypotheses import Hypothesis, canonical_json, content_digest
+from hypotheses import Hypothesis, canonical_json
 
 DISTRIBUTION = "verisim-engine"
 
@@ -52,10 +52,13 @@ def code_version(world: str, world_config: Mapping[str, Any]) -> str:
 
 
 def trial_key(hypothesis_hash: str, cell_id: str, arm: str, seed: int, code: str) -> str:
-    """sha256 over (hypothesis content hash, cell id, arm, seed, code/oracle version)."""
-    return content_digest(
-        {"hypothesis": hypothesis_hash, "cell": cell_id, "arm": arm, "seed": seed, "code": code}
-    )
+    """sha256 over (hypothesis content hash, cell id, arm, seed, code/oracle version).
+
+    The ledger's own definition, so a key computed anywhere names the same row.
+    """
+    from ledger import trial_key as ledger_trial_key
+
+    return ledger_trial_key(hypothesis_hash, cell_id, arm, seed, code)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,192 @@
+"""One batch of trials, run where a deadline can stop it and recorded row by row.
+
+This is the body of the flow's trial task, kept free of Prefect so it can be tested and run
+anywhere (a process-pool worker, a Dask worker, a test). It is idempotent on the trial key:
+a trial already finished in the ledger is not run again, and each trial that runs upserts its
+own ledger row the moment it ends, so a crash loses at most the trial in flight.
+
+Before each trial the batch checks that the trial's estimated cost still fits before the
+deadline (no trial is started that cannot finish); a trial that overruns the deadline anyway is
+killed with its process and marked `cut`. A batch whose parent process has died (the run was
+killed) stops before its next trial instead of working on for nobody.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.isolation import TrialProcess, TrialProcessError
+from engine.trials import TrialRequest, spec_to_dict
+
+POLL_SECONDS = 0.5
+HEARTBEAT_SECONDS = 60.0
+
+_LEDGERS: dict[str, Any] = {}
+
+
+def ledger_for(url: str) -> Any:
+    """One `Ledger` per URL per process (opening one checks the schema: do it once)."""
+    from ledger import Ledger
+
+    if url not in _LEDGERS:
+        _LEDGERS[url] = Ledger(url)
+    return _LEDGERS[url]
+
+
+def worker_name() -> str:
+    """`host:pid`: enough to tell, on this host, whether the claimant is still alive."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_is_dead(worker: str | None) -> bool:
+    """Whether a claim's holder is a process on this host that no longer exists."""
+    if not worker or ":" not in worker:
+        return False
+    host, _, pid_text = worker.rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _heartbeat(ledger: Any, key: str) -> Callable[[], object]:
+    def beat() -> object:
+        return ledger.heartbeat_trial(key)
+
+    return beat
+
+
+@dataclass
+class BatchReport:
+    """What became of each trial of the batch (keys), and the measured durations."""
+
+    finished: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)
+    not_started: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    aborted: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "finished": self.finished,
+            "already": self.already,
+            "failed": self.failed,
+            "cut": self.cut,
+            "not_started": self.not_started,
+            "seconds": self.seconds,
+            "aborted": self.aborted,
+        }
+
+
+def _claim(
+    ledger: Any, req: TrialRequest, run_id: int | None, deadline: float, clock: Callable[[], float]
+) -> str:
+    """Claim the trial: "claimed", "finished" (done already), "failed" or "timeout".
+
+    A trial held by another live worker (e.g. an orphan of a killed run finishing its last
+    trial) is waited for; one held by a dead process on this host is cut and re-claimed.
+    """
+    while True:
+        if ledger.claim_trial(
+            req.key,
+            hypothesis_hash=req.hypothesis_hash,
+            cell_id=req.cell_id,
+            arm=req.arm,
+            seed=req.seed,
+            spec=spec_to_dict(req.spec),
+            run_id=run_id,
+            worker=worker_name(),
+            host=socket.gethostname(),
+        ):
+            return "claimed"
+        record = ledger.get_trial(req.key)
+        if record is None:
+            continue
+        if record.status in ("finished", "failed"):
+            return str(record.status)
+        if record.status == "running" and holder_is_dead(record.worker):
+            ledger.mark_cut([req.key], f"its process {record.worker} died (run interrupted)")
+            continue
+        if clock() >= deadline:
+            return "timeout"
+        time.sleep(POLL_SECONDS)
+
+
+def run_batch(
+    ledger_url: str,
+    run_id: int | None,
+    requests: Sequence[TrialRequest],
+    deadline: float,
+    estimates: Sequence[float | None],
+    clock: Callable[[], float] = time.time,
+) -> BatchReport:
+    """Run the batch's trials in order in one killable child process; see the module note."""
+    ledger = ledger_for(ledger_url)
+    report = BatchReport()
+    parent = os.getppid()
+    proc: TrialProcess | None = None
+    host = socket.gethostname()
+    try:
+        for req, estimate in zip(requests, estimates, strict=True):
+            if os.getppid() != parent:
+                report.aborted = True
+                report.not_started.append(req.key)
+                continue
+            now = clock()
+            if now >= deadline or (estimate is not None and now + estimate > deadline):
+                report.not_started.append(req.key)
+                continue
+            state = _claim(ledger, req, run_id, deadline, clock)
+            if state == "finished":
+                report.already.append(req.key)
+                continue
+            if state == "failed":
+                report.failed.append(req.key)
+                continue
+            if state == "timeout":
+                report.not_started.append(req.key)
+                continue
+            if proc is None or not proc.alive():
+                proc = TrialProcess(clock=clock)
+                proc.start()
+            try:
+                answer = proc.run(
+                    spec_to_dict(req.spec),
+                    deadline,
+                    on_wait=_heartbeat(ledger, req.key),
+                    wait_interval=HEARTBEAT_SECONDS,
+                )
+            except TrialProcessError as exc:
+                proc.kill()
+                proc = None
+                ledger.fail_trial(req.key, f"trial process died: {exc}")
+                report.failed.append(req.key)
+                continue
+            if answer.status == "finished":
+                assert answer.metrics is not None
+                ledger.finish_trial(req.key, answer.metrics, answer.seconds, host=host)
+                report.finished.append(req.key)
+                report.seconds[req.key] = answer.seconds
+            elif answer.status == "failed":
+                ledger.fail_trial(req.key, answer.error or "unknown error")
+                report.failed.append(req.key)
+            else:
+                ledger.mark_cut([req.key], "the run's budget ended while it ran")
+                report.cut.append(req.key)
+                proc = None
+    finally:
+        if proc is not None:
+            proc.close()
+    return report

@@ -1,0 +1,250 @@
+"""The Prefect flow `research_run`: the engine's autonomous loop, until the budget is spent.
+
+    pre-register every loaded version  ->  pick the next version that fits the budget
+      ->  fan its trials out through the task runner  ->  record each trial as it lands
+      ->  bootstrap, decide, write the verdict  ->  pull the lever (derive + pre-register)
+      ->  repeat  ->  correct the family of verdicts, publish artifacts, close the run
+
+The ledger is the record and Prefect state is disposable: each trial task is idempotent on
+its trial keys and upserts its own ledger rows, so re-running the flow on the same ledger
+resumes (finished trials are reused, verdicts are not recomputed unless asked). Prefect's
+result caching is therefore off (`NO_CACHE`): a cache keyed on task inputs alone would not see
+an oracle change, and the trial key already includes the content hash, seed and code version.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from engine.artifacts import publish_summary, publish_verdicts, verdict_table
+from engine.batch import holder_is_dead, ledger_for, run_batch
+from engine.catalog import build_catalog
+from engine.figures import draw
+from engine.ratchet import Ratchet, source_files
+from engine.scheduler import batches_for, choose, split_for_workers
+from engine.settings import data_paths
+from engine.summary import RunSummary
+from engine.trials import TrialRequest, engine_version
+from engine.verdicts import DEFAULT_CORRECTION, FamilyMember, correct_family
+from engine.views import family_rows, figures_from_ledger
+
+FINISH_RESERVE_MAX_SECONDS = 60.0
+
+
+def finish_reserve(budget_seconds: float) -> float:
+    """Time kept back from trials for verdicts, figures and artifacts at the end."""
+    return min(FINISH_RESERVE_MAX_SECONDS, max(2.0, 0.03 * budget_seconds))
+
+
+@task(name="trial-batch", cache_policy=NO_CACHE, task_run_name="{label}")
+def trial_batch(
+    ledger_url: str,
+    run_id: int,
+    requests: list[TrialRequest],
+    deadline: float,
+    estimates: list[float | None],
+    label: str,
+) -> dict[str, Any]:
+    """Run one batch (one hypothesis version, cell and arm; a run of its seeds)."""
+    return run_batch(ledger_url, run_id, requests, deadline, estimates).to_dict()
+
+
+def _close_dead_runs(ledger: Any) -> list[int]:
+    """Mark runs of this host whose process is gone as interrupted (a killed earlier run)."""
+    closed = []
+    host = socket.gethostname()
+    for r in ledger.runs():
+        if r.status != "running" or r.host != host or not (r.note or "").startswith("pid "):
+            continue
+        if holder_is_dead(f"{host}:{(r.note or '')[4:]}"):
+            ledger.finish_run(r.id, "interrupted", {"note": "its process died"})
+            closed.append(r.id)
+    return closed
+
+
+def _label(requests: list[TrialRequest]) -> str:
+    first = requests[0]
+    cell = f"[{first.cell_id}]" if first.cell_id else ""
+    seeds = ",".join(str(r.seed) for r in requests)
+    return f"{first.hypothesis_id}{cell} {first.arm} seeds {seeds}"
+
+
+def _correct(ledger: Any, method: str) -> None:
+    """Annotate every current verdict with its family-corrected p and outcome."""
+    versions = {v.content_hash: v for v in ledger.hypotheses()}
+    members = []
+    for v in ledger.verdicts():
+        if v.p_value is None:
+            continue
+        decision = dict(versions[v.hypothesis_hash].content).get("decision", {})
+        family = str(decision.get("correction_family") or "all")
+        members.append(FamilyMember(v.id, family, v.outcome, v.p_value, 1.0 - v.confidence))
+    for adj in correct_family(members, method):
+        ledger.annotate_verdict(
+            adj.verdict_id,
+            adjusted_outcome=adj.adjusted_outcome,
+            adjusted_p=adj.adjusted_p,
+            correction=adj.correction,
+        )
+
+
+@flow(name="research_run", log_prints=False)
+def research_run(
+    ledger_url: str,
+    hypotheses_dir: str,
+    budget_seconds: float,
+    deadline: float | None = None,
+    workers: int = 1,
+    recompute: bool = False,
+    correction: str = DEFAULT_CORRECTION,
+    runner_label: str = "process-pool",
+    figures_dir: str | None = None,
+) -> dict[str, Any]:
+    """Run the ratchet until the queue is empty or the budget is spent; return the summary.
+
+    `deadline` (time.time() seconds) is when the budget ends; by default the budget starts
+    now. The CLI passes it so Prefect's own start-up counts against the budget too.
+    """
+    from hypotheses import load_directory
+
+    logger = get_run_logger()
+    started = time.time()
+    end = deadline if deadline is not None else started + budget_seconds
+    trial_deadline = end - finish_reserve(budget_seconds)
+    catalog = build_catalog()
+    directory = Path(hypotheses_dir)
+    loaded = load_directory(directory, catalog)
+    ledger = ledger_for(ledger_url)
+    for closed in _close_dead_runs(ledger):
+        logger.info("run %s had been killed; marked interrupted", closed)
+    run = ledger.start_run(
+        code_version=f"verisim-engine/{engine_version()}",
+        host=socket.gethostname(),
+        budget_seconds=float(budget_seconds),
+        workers=workers,
+        runner=runner_label,
+        hypotheses_dir=str(directory),
+        note=f"pid {os.getpid()}",
+    )
+    summary = RunSummary(
+        run_id=run.id,
+        status="running",
+        budget_seconds=float(budget_seconds),
+        elapsed_seconds=0.0,
+        correction=correction,
+        trials={"finished": 0, "failed": 0, "cut": 0, "reused": 0},
+    )
+    try:
+        ratchet = Ratchet(ledger, catalog, run.id, recompute=recompute, log=logger.info)
+        ratchet.preregister(loaded, source_files(directory, catalog))
+        logger.info(
+            "pre-registered %d version(s); %d queued", len(ratchet.versions), len(ratchet.queue)
+        )
+        _loop(ratchet, ledger_url, run.id, trial_deadline, workers, summary, logger)
+        _correct(ledger, correction)
+        summary.passed_over.update(ratchet.skipped)
+        for c in ratchet.done:
+            summary.concluded.append({"hypothesis": c.hypothesis.id, "line": c.line})
+            summary.children += [
+                {"parent": c.hypothesis.id, "child": ch.id, "when": ch.lever_path[-1]}
+                for ch in c.children
+            ]
+            summary.notes += [f"{c.hypothesis.id}: {n}" for n in c.lever_notes]
+            summary.notes += [
+                f"{c.hypothesis.id} [{g.cell_id or 'all'}]: no verdict: {g.reason}"
+                for g in c.incomplete
+            ]
+        summary.verdicts = family_rows(ledger)
+        for c in ratchet.done:
+            rows = [v for v in summary.verdicts if v["hash"] == c.hypothesis.content_hash]
+            if rows:
+                publish_verdicts(c.hypothesis.id, verdict_table(rows), c.line)
+        out_dir = Path(figures_dir) if figures_dir else data_paths().figures
+        paths = [draw(fig, out_dir) for fig in figures_from_ledger(ledger)]
+        summary.figures = [str(p) for p in paths]
+        summary.status = "finished" if not ratchet.queue else "budget_exhausted"
+        summary.elapsed_seconds = time.time() - started
+        publish_summary(summary, paths)
+        ledger.finish_run(run.id, summary.status, summary.to_dict())
+    except BaseException as exc:
+        summary.status = "failed"
+        summary.elapsed_seconds = time.time() - started
+        summary.notes.append(f"{type(exc).__name__}: {exc}")
+        ledger.finish_run(run.id, "failed", summary.to_dict())
+        raise
+    return summary.to_dict()
+
+
+def _loop(
+    ratchet: Ratchet,
+    ledger_url: str,
+    run_id: int,
+    trial_deadline: float,
+    workers: int,
+    summary: RunSummary,
+    logger: Any,
+) -> None:
+    """Pick, run, judge, repeat: until the queue is empty or nothing fits the budget."""
+    costs = ratchet.cost_model()
+    while ratchet.queue:
+        pending = ratchet.pending()
+        remaining = trial_deadline - time.time()
+        choice, passed = choose(list(ratchet.queue.values()), pending, costs, remaining, workers)
+        for p in passed:
+            ratchet.skipped[p.hypothesis_id] = p.reason
+        if choice is None:
+            logger.info("nothing left fits the remaining %.0fs: stopping", max(0.0, remaining))
+            return
+        h = choice.queued.hypothesis
+        digest = h.content_hash
+        ratchet.skipped.pop(h.id, None)
+        if choice.requests:
+            batches = split_for_workers(batches_for(list(choice.requests)), workers)
+            logger.info(
+                "%s %s: %d trial(s) in %d batch(es), est. %s",
+                choice.mode,
+                h.id,
+                len(choice.requests),
+                len(batches),
+                "unknown"
+                if choice.estimated_seconds is None
+                else f"{choice.estimated_seconds:.1f}s",
+            )
+            futures = [
+                trial_batch.submit(
+                    ledger_url,
+                    run_id,
+                    batch,
+                    trial_deadline,
+                    [costs.estimate(r, h) for r in batch],
+                    _label(batch),
+                )
+                for batch in batches
+            ]
+            progressed = False
+            for future in futures:
+                report = future.result()
+                summary.trials["finished"] += len(report["finished"])
+                summary.trials["failed"] += len(report["failed"])
+                summary.trials["cut"] += len(report["cut"])
+                summary.trials["reused"] += len(report["already"])
+                progressed |= bool(report["finished"] or report["failed"] or report["already"])
+            costs = ratchet.cost_model()
+            if time.time() >= trial_deadline:
+                return
+            if not progressed:
+                ratchet.drop(digest, "its trials could not start in the remaining budget")
+                continue
+            if ratchet.pending().get(digest):
+                continue
+        conclusion = ratchet.conclude(digest)
+        logger.info("%s: %s", h.id, conclusion.line)
+        for child in conclusion.children:
+            logger.info("lever %s -> %s (pre-registered)", h.id, child.id)

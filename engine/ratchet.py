@@ -1,0 +1,281 @@
+"""The ratchet's bookkeeping against the ledger: register, queue, judge, pull the lever.
+
+The flow (`engine.flow`) decides *when* things happen; this module says *what* each step
+writes. Every step is idempotent on the ledger, which is what makes a resumed run safe:
+
+- pre-registration records each loaded file's content hash (same hash: no-op), and brings
+  back the children a previous run derived from these versions, so their line continues;
+- a version's trials are planned from its content, and pending ones are those not finished
+  or failed in the ledger (finished trials are never repeated; failed ones are deterministic
+  and would fail again);
+- a verdict is written only when every pre-registered trial of its cell finished (the same
+  finding again is a no-op; a different one needs `--recompute`);
+- a lever that fires derives its child, pre-registers it, records parent -> child, and queues
+  it; a `next` lever records itself and pulls its target forward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.scheduler import CostModel, FinishedTiming, Queued
+from engine.trials import TrialRequest, plan_trials
+from engine.verdicts import CellVerdict, Incomplete, TrialResult, judge, summary_line
+from hypotheses import (
+    Catalog,
+    Hypothesis,
+    HypothesisError,
+    check_file,
+    derive_child,
+    parse_hypothesis,
+)
+
+Log = Callable[[str], None]
+
+
+def source_files(directory: Path, catalog: Catalog) -> dict[str, str]:
+    """id -> the file it came from (for the ledger's provenance column)."""
+    out: dict[str, str] = {}
+    for path in sorted(directory.glob("*.toml")):
+        h, problems = check_file(path, catalog)
+        if h is not None and not problems:
+            out.setdefault(h.id, str(path))
+    return out
+
+
+@dataclass
+class Conclusion:
+    """What concluding one version produced (for the summary and the artifacts)."""
+
+    hypothesis: Hypothesis
+    verdicts: list[tuple[int, CellVerdict]] = field(default_factory=list)
+    incomplete: list[Incomplete] = field(default_factory=list)
+    children: list[Hypothesis] = field(default_factory=list)
+    promoted: list[str] = field(default_factory=list)
+    lever_notes: list[str] = field(default_factory=list)
+
+    @property
+    def line(self) -> str:
+        return summary_line([v.outcome for _, v in self.verdicts])
+
+
+class Ratchet:
+    """The versions this run knows, their queue, and the ledger writes that move them."""
+
+    def __init__(
+        self,
+        ledger: Any,
+        catalog: Catalog,
+        run_id: int,
+        *,
+        recompute: bool = False,
+        log: Log = lambda _: None,
+    ) -> None:
+        self.ledger = ledger
+        self.catalog = catalog
+        self.run_id = run_id
+        self.recompute = recompute
+        self.log = log
+        self.versions: dict[str, Hypothesis] = {}
+        self.root_index: dict[str, int] = {}
+        self.queue: dict[str, Queued] = {}
+        self.plans: dict[str, list[TrialRequest]] = {}
+        self.done: list[Conclusion] = []
+        self.skipped: dict[str, str] = {}
+
+    # --- pre-registration -----------------------------------------------------------------
+
+    def preregister(self, loaded: Sequence[Hypothesis], files: dict[str, str]) -> None:
+        """Record every loaded version (before any trial runs) and restore derived lines."""
+        for i, h in enumerate(loaded):
+            self.root_index[h.id] = i
+            self._register(h, files.get(h.id))
+        self._restore_children()
+        for h in list(self.versions.values()):
+            self._plan(h)
+        for digest, h in list(self.versions.items()):
+            if self._needs_work(digest):
+                self._enqueue(h)
+            else:
+                # Verdicted in an earlier run: make sure its levers fired (a run killed between
+                # verdict and lever would otherwise end the line).
+                self._pull_levers(h, Conclusion(h), self._current_outcomes(digest))
+
+    def _register(
+        self, h: Hypothesis, source_file: str | None, lever_id: str | None = None
+    ) -> None:
+        self.ledger.register_hypothesis(
+            h.canonical(),
+            h.content_hash,
+            h.id,
+            h.title,
+            source_file,
+            parent_hash=h.parent,
+            lever_id=lever_id,
+            depth=h.depth,
+        )
+        self.versions[h.content_hash] = h
+
+    def _restore_children(self) -> None:
+        known = set(self.versions)
+        rows = [r for r in self.ledger.hypotheses() if r.parent_hash is not None]
+        grew = True
+        while grew:
+            grew = False
+            for row in rows:
+                if row.content_hash in known or row.parent_hash not in known:
+                    continue
+                try:
+                    child = parse_hypothesis(
+                        dict(row.content), file="<ledger>", catalog=self.catalog
+                    )
+                except HypothesisError as exc:
+                    self.log(f"cannot continue {row.hypothesis_id}: {exc}")
+                    known.add(row.content_hash)
+                    continue
+                self.versions[row.content_hash] = child
+                known.add(row.content_hash)
+                grew = True
+
+    def _plan(self, h: Hypothesis) -> list[TrialRequest]:
+        if h.content_hash not in self.plans:
+            self.plans[h.content_hash] = plan_trials(h)
+        return self.plans[h.content_hash]
+
+    def _current_outcomes(self, digest: str) -> list[str]:
+        return [v.outcome for v in self.ledger.verdicts(hypothesis=digest)]
+
+    def _needs_work(self, digest: str) -> bool:
+        if self.recompute:
+            return True
+        h = self.versions[digest]
+        judged = {v.cell_id for v in self.ledger.verdicts(hypothesis=digest)}
+        return any(cell.cell_id not in judged for cell in h.cells())
+
+    def _enqueue(self, h: Hypothesis, promoted: bool = False) -> None:
+        root = self.root_index.get(h.root_id, len(self.root_index))
+        self.queue[h.content_hash] = Queued(h, root, promoted=promoted)
+
+    # --- what is left to run --------------------------------------------------------------
+
+    def pending(self) -> dict[str, list[TrialRequest]]:
+        """For each queued version, its trials not yet finished or failed in the ledger."""
+        out: dict[str, list[TrialRequest]] = {}
+        for digest in self.queue:
+            settled = {
+                t.key
+                for t in self.ledger.trials(hypothesis=digest)
+                if t.status in ("finished", "failed")
+            }
+            out[digest] = [r for r in self._plan(self.versions[digest]) if r.key not in settled]
+        return out
+
+    def cost_model(self) -> CostModel:
+        """Per-trial timings of every finished trial in the ledger."""
+        timings = []
+        for t in self.ledger.trials(status="finished"):
+            spec = t.spec
+            arm = spec.get("arm", {}) if isinstance(spec, dict) else {}
+            if t.duration_s is None:
+                continue
+            timings.append(
+                FinishedTiming(
+                    hypothesis_hash=t.hypothesis_hash,
+                    arm=t.arm,
+                    experiment=str(spec.get("experiment", "")),
+                    proposer=str(arm.get("proposer", "")),
+                    seconds=float(t.duration_s),
+                )
+            )
+        return CostModel.from_timings(timings)
+
+    def drop(self, digest: str, reason: str) -> None:
+        """Take a version out of this run's queue (it stays registered for the next run)."""
+        self.queue.pop(digest, None)
+        self.skipped[self.versions[digest].id] = reason
+
+    # --- verdicts and levers --------------------------------------------------------------
+
+    def conclude(self, digest: str) -> Conclusion:
+        """Judge a version whose trials are settled, write its verdicts, pull its levers."""
+        h = self.versions[digest]
+        self.queue.pop(digest, None)
+        results = [
+            TrialResult(t.cell_id, t.arm, t.seed, dict(t.metrics or {}))
+            for t in self.ledger.trials(hypothesis=digest, status="finished")
+        ]
+        verdicts, incomplete = judge(h, results)
+        conclusion = Conclusion(h, incomplete=incomplete)
+        for v in verdicts:
+            record = self.ledger.write_verdict(
+                hypothesis_hash=digest,
+                cell_id=v.cell_id,
+                outcome=v.outcome,
+                effect_metric=h.effect.metric,
+                effect_kind=h.effect.kind,
+                estimate=v.estimate,
+                ci_low=v.ci_low,
+                ci_high=v.ci_high,
+                confidence=v.confidence,
+                ci_method=v.ci_method,
+                n=v.n,
+                seeds=v.seeds,
+                degenerate=v.degenerate,
+                rule=v.rule,
+                p_value=v.p_value,
+                run_id=self.run_id,
+                recompute=self.recompute,
+            )
+            conclusion.verdicts.append((int(record.id), v))
+        for gap in incomplete:
+            self.log(f"{h.id} [{gap.cell_id or 'all'}]: no verdict: {gap.reason}")
+        if verdicts and not incomplete:
+            self._pull_levers(h, conclusion, [v.outcome for v in verdicts])
+        self.done.append(conclusion)
+        return conclusion
+
+    def _pull_levers(self, h: Hypothesis, conclusion: Conclusion, outcomes: Sequence[str]) -> None:
+        """Fire the levers of every outcome the version reached (each lever once)."""
+        if not outcomes:
+            return
+        verdict_ids = {v.outcome: v.id for v in self.ledger.verdicts(hypothesis=h.content_hash)}
+        for outcome in dict.fromkeys(outcomes):
+            for lever in h.levers_for(outcome):
+                if lever.next is not None:
+                    self.ledger.add_lever(
+                        parent_hash=h.content_hash,
+                        lever_id=lever.id,
+                        when=outcome,
+                        next_id=lever.next,
+                        verdict_id=verdict_ids.get(outcome),
+                        run_id=self.run_id,
+                    )
+                    self._promote(lever.next)
+                    conclusion.promoted.append(lever.next)
+                    continue
+                try:
+                    child = derive_child(h, lever, catalog=self.catalog)
+                except HypothesisError as exc:
+                    conclusion.lever_notes.append(f"lever {lever.id!r} not applied: {exc.reason}")
+                    continue
+                self._register(child, None, lever_id=lever.id)
+                self.ledger.add_lever(
+                    parent_hash=h.content_hash,
+                    lever_id=lever.id,
+                    when=outcome,
+                    child_hash=child.content_hash,
+                    verdict_id=verdict_ids.get(outcome),
+                    run_id=self.run_id,
+                )
+                self._plan(child)
+                if self._needs_work(child.content_hash):
+                    self._enqueue(child)
+                    conclusion.children.append(child)
+
+    def _promote(self, hypothesis_id: str) -> None:
+        for digest, h in self.versions.items():
+            if h.id == hypothesis_id and digest in self.queue:
+                self._enqueue(h, promoted=True)

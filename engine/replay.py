@@ -1,0 +1,70 @@
+"""Replaying a trial from its ledger row: the check that every result is a pure function.
+
+The stored spec is exactly what ran; the trial is re-run in a fresh trial process (as in a
+run, so nothing cached in this process can help it), and the metrics must match bit for bit.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from engine.isolation import TrialProcess
+from engine.trials import TrialError, metric_differences, spec_from_dict, spec_to_dict
+
+REPLAY_TIMEOUT_SECONDS = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    key: str
+    stored: dict[str, float]
+    replayed: dict[str, float]
+    differences: list[tuple[str, float | None, float | None]]
+    seconds: float
+
+    @property
+    def matches(self) -> bool:
+        return not self.differences
+
+    def text(self) -> str:
+        head = f"trial {self.key}: "
+        if self.matches:
+            return head + f"metrics match exactly ({len(self.stored)} metrics, {self.seconds:.2f}s)"
+        lines = [head + f"MISMATCH in {len(self.differences)} metric(s)"]
+        lines += [f"  {name}: stored {a!r}, replayed {b!r}" for name, a, b in self.differences]
+        return "\n".join(lines)
+
+
+def _resolve(ledger: Any, ref: str) -> Any:
+    from ledger import NotFoundError, TrialRecord
+
+    record = ledger.get_trial(ref)
+    if record is None:
+        found = ledger.get(ref if ref.startswith("trial:") else f"trial:{ref}")
+        if not isinstance(found, TrialRecord):
+            raise NotFoundError(f"no trial {ref!r}")
+        record = found
+    return record
+
+
+def replay_trial(ledger: Any, ref: str) -> ReplayResult:
+    """Re-run the finished trial `ref` (key or unique prefix) and compare its metrics."""
+    record = _resolve(ledger, ref)
+    if record.status != "finished" or record.metrics is None:
+        raise TrialError(f"trial {record.key} is {record.status}, not finished: nothing to compare")
+    spec = spec_from_dict(dict(record.spec))
+    with TrialProcess() as proc:
+        answer = proc.run(spec_to_dict(spec), time.time() + REPLAY_TIMEOUT_SECONDS)
+    if answer.status != "finished" or answer.metrics is None:
+        raise TrialError(f"replay of trial {record.key} failed: {answer.error or answer.status}")
+    stored = {k: float(v) for k, v in dict(record.metrics).items()}
+    replayed = dict(answer.metrics)
+    return ReplayResult(
+        key=record.key,
+        stored=stored,
+        replayed=replayed,
+        differences=metric_differences(stored, replayed),
+        seconds=answer.seconds,
+    )
