@@ -3,7 +3,8 @@
 Each step asks the model for next-token logits of every unfinished sequence, masks out what
 the automaton forbids, takes the argmax and records the entropy of the masked distribution
 (the proposer's uncertainty signal: 0 when the token was forced). Because only allowed tokens
-are ever chosen and the caps only force legal tokens, every finished sequence parses.
+are ever chosen and the caps only force legal tokens, every finished sequence parses, and the
+grammar's token budget makes every decode finish within `max_tokens`.
 """
 
 from __future__ import annotations
@@ -30,20 +31,20 @@ NextLogits = Callable[[list[list[int]], list[int]], torch.Tensor]
 
 
 class MaskCache:
-    """Boolean masks of allowed ids, one per automaton mode (a handful per grammar)."""
+    """Boolean masks keyed by the allowed id set (a grammar yields only a handful of them)."""
 
     def __init__(self, vocab_size: int, device: torch.device) -> None:
         self.vocab_size = vocab_size
         self.device = device
-        self._masks: dict[tuple[str, bool], torch.Tensor] = {}
+        self._masks: dict[frozenset[int], torch.Tensor] = {}
 
     def get(self, state: GrammarState) -> torch.Tensor:
-        key = state.mode()
-        mask = self._masks.get(key)
+        allowed = state.allowed()
+        mask = self._masks.get(allowed)
         if mask is None:
             mask = torch.zeros(self.vocab_size, dtype=torch.bool, device=self.device)
-            mask[sorted(state.allowed())] = True
-            self._masks[key] = mask
+            mask[sorted(allowed)] = True
+            self._masks[allowed] = mask
         return mask
 
 
@@ -56,13 +57,15 @@ def constrained_greedy(
     *,
     max_edits: int = 64,
     max_run: int = 256,
-    max_new_tokens: int = 4096,
+    max_tokens: int = 1024,
 ) -> list[Decoded]:
     seqs = [list(s) for s in starts]
-    states = [grammar.state(max_edits=max_edits, max_run=max_run) for _ in seqs]
+    states = [
+        grammar.state(max_edits=max_edits, max_run=max_run, max_tokens=max_tokens) for _ in seqs
+    ]
     generated: list[list[int]] = [[] for _ in seqs]
     entropy_sum = [0.0] * len(seqs)
-    for _ in range(max_new_tokens):
+    for _ in range(max_tokens):
         live = [i for i, st in enumerate(states) if not st.done]
         if not live:
             break
@@ -79,8 +82,8 @@ def constrained_greedy(
             seqs[i].append(tok)
             generated[i].append(tok)
             entropy_sum[i] += max(0.0, float(ents[row]))
-    if any(not st.done for st in states):
-        raise GrammarError(f"decode did not finish within max_new_tokens={max_new_tokens}")
+    if any(not st.done for st in states):  # unreachable: the budget forces completion
+        raise GrammarError(f"decode did not finish within max_tokens={max_tokens}")
     return [
         Decoded(tuple(g), e / len(g) if g else 0.0)
         for g, e in zip(generated, entropy_sum, strict=True)

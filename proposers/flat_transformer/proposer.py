@@ -93,5 +93,6 @@ class FlatTransformerProposer(LearnedProposer):
             self._masks,
             max_edits=self.params["max_edits"],
             max_run=self.params["max_run"],
+            max_tokens=self.params["max_tokens"],
         )
         return [(d.ids, d.entropy) for d in out]

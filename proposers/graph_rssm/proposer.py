@@ -126,6 +126,7 @@ class GraphRSSMProposer(LearnedProposer):
             self._masks,
             max_edits=self.params["max_edits"],
             max_run=self.params["max_run"],
+            max_tokens=self.params["max_tokens"],
         )
         beliefs = belief.tolist()
         use_entropy = self.params["signal"] == "entropy"

@@ -33,6 +33,7 @@ COMMON_DEFAULTS: Mapping[str, Any] = {
     "model_seed": -1,  # -1: the seed handed to fit()
     "max_edits": 64,
     "max_run": 256,
+    "max_tokens": 1024,
     "noise_prob": 0.0,
     "noise_magnitude": 1,
     "noise_seed": 0,
@@ -51,7 +52,7 @@ COMMON_DEFAULTS: Mapping[str, Any] = {
 # Parameters that cannot change the fitted weights (kept out of the cache key).
 _RUNTIME_ONLY = frozenset(
     {"online_lr", "online_steps", "replay", "replay_updates", "replay_batch", "threads", "cache",
-     "max_edits", "max_run"}
+     "max_edits", "max_run", "max_tokens"}
 )  # fmt: skip
 
 
@@ -83,8 +84,10 @@ def check_params(
             raise ProposerError(f"{proposer}: parameter {name!r} must be in [0, 1]")
     if merged["lr"] <= 0 or merged["online_lr"] <= 0:
         raise ProposerError(f"{proposer}: learning rates must be > 0")
-    if merged["batch_size"] < 0 or merged["max_edits"] < 1 or merged["max_run"] < 1:
+    if merged["batch_size"] < 0 or min(merged["max_edits"], merged["max_run"]) < 1:
         raise ProposerError(f"{proposer}: batch_size >= 0, max_edits and max_run >= 1")
+    if merged["max_tokens"] < 8:
+        raise ProposerError(f"{proposer}: max_tokens must be >= 8")
     return merged
 
 
@@ -168,6 +171,15 @@ class LearnedProposer(ABC):
             "seed": seed,
             "device": self.device.type,
         }
+
+    def initialize(self, seed: int) -> None:
+        """Random-weight model, no training (a floor arm, and the grammar tests' adversary)."""
+        self._setup()
+        torch.manual_seed(seed)
+        self.model = self._build_model().to(self.device).eval()
+        self.train_info = {"train_examples": 0, "train_iters": 0, "cache_hit": False}
+        self._base_state = copy.deepcopy(self.model.state_dict())
+        self.online_reset()
 
     def fit(self, trajectories: Sequence[Sequence[StepRecord]], seed: int) -> None:
         self._setup()
