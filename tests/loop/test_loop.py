@@ -28,7 +28,7 @@ from worlds import get_world
 
 WORLDS = {name: get_world(name) for name in ("filesystem", "network")}
 RHOS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
-SETTINGS = settings(max_examples=20, deadline=None)
+SETTINGS = settings(max_examples=50, deadline=None)
 
 worlds = st.sampled_from(sorted(WORLDS))
 drivers = st.sampled_from(["uniform", "weighted", "adversarial"])

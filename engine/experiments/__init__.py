@@ -1,0 +1,37 @@
+"""Experiment kinds by name: pure functions from a `TrialSpec` to metrics.
+
+`EXPERIMENTS` maps each name a hypothesis file may use (`experiment = "..."`) to its kind;
+`get_experiment(name)` is the lookup with a clear error. Each kind declares the parameters it
+accepts and the metrics it returns (hypothesis validation checks both).
+"""
+
+from __future__ import annotations
+
+from engine.experiments.base import ArmSpec, ExperimentError, ExperimentKind, TrialSpec
+from engine.experiments.data import EVAL_SEED_OFFSET, eval_seed, set_proposer_cache
+from engine.experiments.horizon_curve import HorizonCurve
+from engine.experiments.one_step import OneStep
+
+EXPERIMENTS: dict[str, ExperimentKind] = {kind.name: kind for kind in (HorizonCurve(), OneStep())}
+
+
+def get_experiment(name: str) -> ExperimentKind:
+    kind = EXPERIMENTS.get(name)
+    if kind is None:
+        raise ExperimentError(
+            f"unknown experiment kind {name!r} (known: {', '.join(sorted(EXPERIMENTS))})"
+        )
+    return kind
+
+
+__all__ = [
+    "EVAL_SEED_OFFSET",
+    "EXPERIMENTS",
+    "ArmSpec",
+    "ExperimentError",
+    "ExperimentKind",
+    "TrialSpec",
+    "eval_seed",
+    "get_experiment",
+    "set_proposer_cache",
+]
