@@ -114,17 +114,13 @@ class NetDriver:
         rng = self._rng
         hosts = self._hosts
         move = rng.choices(TRAFFIC_MOVES, cum_weights=self._cum)[0]
-        if move == "connect":
-            known = set(hosts)
-            services = sorted(
-                (h, p) for h, hs in state.hosts.items() if h in known for p in hs.services
-            )
-            if services:
-                dst, port = rng.choice(services)
-                return f"connect {rng.choice(hosts)} {dst} {port}"
-            move = "svc_up"
-        if move == "break":
+        if move == "break" and state.flows:
             return self._break(state)
+        if move in ("connect", "break"):
+            text = self._connect(state)
+            if text is not None:
+                return text
+            move = "svc_up"
         if move == "repair":
             return self._repair(state)
         if move == "close" and state.flows:
@@ -140,16 +136,41 @@ class NetDriver:
             return f"close {a} {b} {rng.choice(self._ports)}"
         return "advance"
 
+    def _connect(self, state: NetState) -> str | None:
+        """Connect to a live service, mostly from a host that can reach it (None: no service).
+
+        When the destination is cut off from everyone, link it to some host instead half of
+        the time, so paths keep forming even in large, sparse worlds.
+        """
+        rng = self._rng
+        hosts = self._hosts
+        records = state.hosts
+        services = [
+            (h, p)
+            for h in hosts
+            if (hs := records.get(h)) is not None and hs.up
+            for p in hs.services
+        ]
+        if not services:
+            return None
+        dst, port = rng.choice(services)
+        comp = state.components
+        peers = [h for h in hosts if h != dst and comp.connected(h, dst)]
+        roll = rng.random()
+        if peers and roll < 0.8:
+            src = rng.choice(peers)
+        elif not peers and roll < 0.5:
+            return f"link_up {dst} {rng.choice([h for h in hosts if h != dst])}"
+        else:
+            src = rng.choice(hosts)
+        return f"connect {src} {dst} {port}"
+
     def _break(self, state: NetState) -> str:
         """Make some live flow unreachable (it is dropped at the next advance)."""
         rng = self._rng
         known = set(self._hosts)
         flows = sorted(f for f in state.flows if f[0] in known and f[1] in known)
         if not flows:
-            links = sorted(link for link in state.links if link[0] in known and link[1] in known)
-            if links:
-                a, b = rng.choice(links)
-                return f"link_down {a} {b}"
             return "advance"
         src, dst, port = rng.choice(flows)
         how = rng.choice(_BREAKS)
