@@ -111,7 +111,7 @@ def state_and_action(draw: st.DrawFn) -> tuple[FsState, str]:
     """A state and a command whose paths mostly name what the state holds (plus children of
     them), so moves, copies and removals usually do real work instead of failing early."""
     state = draw(any_states)
-    existing = sorted(state.fs)
+    existing = sorted(state.fs) or ["/"]
     local = st.one_of(
         st.sampled_from(existing),
         st.builds(lambda p, n: ("" if p == "/" else p) + "/" + n, st.sampled_from(existing),
