@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from proposers.base import Prediction, ProposerError
+from proposers.registry import register_proposer
 from worlds.base import StepRecord
 
 LLM_COMMAND_ENV = "VERISIM_LLM_COMMAND"
@@ -125,3 +126,6 @@ class LLMProposer:
     @property
     def fallback_rate(self) -> float:
         return self.fallbacks / self.calls if self.calls else 0.0
+
+
+register_proposer("llm", LLMProposer)
