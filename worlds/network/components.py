@@ -168,13 +168,16 @@ class ComponentsBuilder:
 
         owner: dict[str, int] = {}
         frontiers: list[deque[str]] = []
+        reached: list[list[str]] = []  # nodes each search claimed, to collect a piece fast
         groups = k
         for i, s in enumerate(seeds):
             frontiers.append(deque())
+            reached.append([])
             j = owner.get(s)
             if j is None:
                 owner[s] = i
                 frontiers[i].append(s)
+                reached[i].append(s)
             else:
                 parent[i] = find(j)
                 groups -= 1
@@ -192,6 +195,7 @@ class ComponentsBuilder:
                     if j is None:
                         owner[v] = i
                         fr.append(v)
+                        reached[i].append(v)
                         continue
                     ri, rj = find(i), find(j)
                     if ri != rj:
@@ -202,12 +206,12 @@ class ComponentsBuilder:
             if groups <= 1:
                 break
             # A group whose searches have all run dry has found a whole component.
-            for r in {find(i) for i in range(k)} - finished:
-                if any(frontiers[i] for i in range(k) if find(i) == r):
-                    continue
+            roots = [find(i) for i in range(k)]
+            running = {roots[i] for i in range(k) if frontiers[i]}
+            for r in sorted(set(roots) - running - finished):
                 finished.add(r)
                 fresh = self._fresh()
-                piece = [v for v, i in owner.items() if find(i) == r]
+                piece = [v for i in range(k) if roots[i] == r for v in reached[i]]
                 for v in piece:
                     label[v] = fresh
                 self._size[fresh] = len(piece)
