@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from typing import Any
 
 import pytest
 
@@ -106,7 +107,7 @@ def test_non_text_and_non_actions_raise_typed_errors() -> None:
 def test_states_and_edits_are_immutable() -> None:
     s = NetworkWorld().initial_state()
     with pytest.raises(AttributeError):
-        s._clock = 3  # type: ignore[misc]
+        s._clock = 3
     with pytest.raises(TypeError):
         s.hosts["h9"] = s.hosts["h0"]  # type: ignore[index]
     with pytest.raises(AttributeError):
@@ -184,7 +185,10 @@ def test_bad_delta_dicts_raise_delta_format_error(dicts: object) -> None:
 
 def test_delta_codecs_accept_the_seeds_casts() -> None:
     world = NetworkWorld()
-    seed = [{"op": "svc_up", "host": "h0", "port": "80"}, {"op": "set_result", "exit_code": 0}]
+    seed: list[dict[str, Any]] = [
+        {"op": "svc_up", "host": "h0", "port": "80"},
+        {"op": "set_result", "exit_code": 0},
+    ]
     assert world.delta_to_dicts(world.delta_from_dicts(seed))[0]["port"] == 80
     with pytest.raises(DeltaFormatError):
         world.delta_from_json("{")
