@@ -10,9 +10,11 @@ from __future__ import annotations
 from engine.experiments.base import ArmSpec, ExperimentError, ExperimentKind, TrialSpec
 from engine.experiments.data import EVAL_SEED_OFFSET, eval_seed, set_proposer_cache
 from engine.experiments.horizon_curve import HorizonCurve
+from engine.experiments.learned_kinds import LEARNED_KINDS
 from engine.experiments.one_step import OneStep
 
 EXPERIMENTS: dict[str, ExperimentKind] = {kind.name: kind for kind in (HorizonCurve(), OneStep())}
+EXPERIMENTS.update({kind.name: kind for kind in LEARNED_KINDS})
 
 
 def get_experiment(name: str) -> ExperimentKind:
