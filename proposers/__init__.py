@@ -1,9 +1,9 @@
 """World models behind one protocol (`proposers.base`), built by name.
 
 `get_proposer(name, world, **params)` returns a fresh `Proposer`; `proposer_names()` lists what
-can be built now. The baselines (null floor, frequency b3, oracle ceiling) are imported here;
-the learned proposers register themselves from their own modules, imported lazily by name so
-torch loads only when one is requested (see `proposers.registry`).
+can be built now. Every proposer module, baselines (null floor, frequency b3, oracle ceiling)
+and learned ones alike, registers itself and is imported lazily by name on first request, so
+torch loads only when a torch proposer is asked for (see `proposers.registry`).
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ def run(s: TrialSpec) -> dict[str, float]:
 
 
 def test_registry() -> None:
-    assert set(EXPERIMENTS) == {"horizon_curve", "one_step"}
+    assert {"horizon_curve", "one_step"} <= set(EXPERIMENTS)
     for name, kind in EXPERIMENTS.items():
         assert kind.name == name and kind.metrics and kind.params
     with pytest.raises(ExperimentError, match=r"unknown experiment kind 'nope' \(known: "):
@@ -135,7 +135,7 @@ def test_overrides_replace_params_per_arm() -> None:
 @settings(max_examples=12, deadline=None)
 @given(
     st.sampled_from(WORLDS),
-    st.sampled_from(sorted(EXPERIMENTS)),
+    st.sampled_from(["horizon_curve", "one_step"]),
     st.sampled_from(["null", "frequency", "oracle"]),
     st.integers(0, 1000),
     st.sampled_from([0.0, 0.1, 0.3]),
