@@ -168,18 +168,6 @@ _BY_OP: dict[str, type[NetEdit]] = {cls.op: cls for cls in EDIT_TYPES}
 RESULT_OK = SetResult(0)
 RESULT_FAIL = SetResult(1)
 RESULT_BAD_ARGS = SetResult(2)
-_RESULTS = {0: RESULT_OK, 1: RESULT_FAIL, 2: RESULT_BAD_ARGS}
-
-
-def set_result(code: int) -> SetResult:
-    """The shared `SetResult` for exit codes 0/1/2, a fresh one otherwise."""
-    shared = _RESULTS.get(code)
-    return shared if shared is not None else SetResult(code)
-
-
-def is_edit(obj: object) -> bool:
-    return type(obj) in _EDIT_TYPE_SET
-
 
 _EDIT_TYPE_SET: frozenset[type] = frozenset(EDIT_TYPES)
 

@@ -24,6 +24,12 @@ ORACLE_VERSION = "net-ref-1+canonical-links"
 """The seed's reference oracle ("net-ref-1"), with link edits stored as sorted pairs."""
 
 
+def _require_state(state: Any) -> NetState:
+    if not isinstance(state, NetState):
+        raise TypeError(f"not a network state: {type(state).__name__}")
+    return state
+
+
 def _require_action(action: Any) -> NetAction:
     if not isinstance(action, NetAction):
         raise ActionParseError(
@@ -68,7 +74,7 @@ class NetworkWorld:
     # --- the oracle and apply ----------------------------------------------------------------
 
     def step(self, state: NetState, action: NetAction) -> Transition:
-        return step(state, _require_action(action))
+        return step(_require_state(state), _require_action(action))
 
     def apply(self, state: NetState, delta: Sequence[NetEdit]) -> NetState:
         return apply(state, delta)
@@ -144,13 +150,13 @@ class NetworkWorld:
         return observe.observe_host(state, host)
 
     def probe(self, state: NetState, action: NetAction, host: str) -> observe.HostObservation:
-        return observe.probe(state, _require_action(action), host)
+        return observe.probe(_require_state(state), _require_action(action), host)
 
     def belief_filter(self, pred: NetState, observation: observe.HostObservation) -> NetState:
         return observe.belief_filter(pred, observation)
 
     def control_plane(self, state: NetState, action: NetAction) -> reach.ControlPlaneResult:
-        return reach.control_plane(state, _require_action(action))
+        return reach.control_plane(_require_state(state), _require_action(action))
 
     def reachability_bits_to_correct(self, pred: NetState, true: NetState) -> int:
         return reach.reachability_bits_to_correct(pred, true)

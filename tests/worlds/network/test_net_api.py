@@ -102,6 +102,8 @@ def test_non_text_and_non_actions_raise_typed_errors() -> None:
         world.parse_action(None)  # type: ignore[arg-type]
     with pytest.raises(ActionParseError):
         world.step(world.initial_state(), "advance")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not a network state"):
+        world.step({}, world.parse_action("advance"))  # type: ignore[arg-type]
 
 
 def test_states_and_edits_are_immutable() -> None:
