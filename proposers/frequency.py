@@ -13,7 +13,9 @@ Ties between equally frequent shapes break on the shape's canonical JSON, so the
 only on the multiset of training transitions, never on their order. The signal is the
 empirical probability that the chosen shape is *not* the one that happens (1 - share of the top
 shape for the command; 1.0 for an unseen command), so the triggered policies have something to
-read.
+read. With `online_update` (the loop's `online=True`) each consulted transition is counted as
+one more training example, so the chosen shapes can change during a rollout; `online_reset`
+returns to the fitted counts.
 
 An unseen command predicts the empty delta, and so does a shape that cannot be instantiated
 (a placeholder for an argument the action lacks, an integer placeholder over a non-integer
@@ -131,6 +133,8 @@ class FrequencyProposer:
     def __init__(self, world: Any, **params: Any) -> None:
         reject_params(self.name, params, frozenset())
         self.world = world
+        self._fitted_counts: dict[str, Counter[str]] = {}
+        self._counts: dict[str, Counter[str]] = {}
         self._shapes: dict[str, tuple[list[dict[str, Any]], float]] = {}
         self._fitted = False
 
@@ -139,17 +143,37 @@ class FrequencyProposer:
         counts: dict[str, Counter[str]] = {}
         for trajectory in trajectories:
             for record in trajectory:
-                command = self.world.action_command(record.action)
-                args = self.world.action_args(record.action)
-                dicts = self.world.delta_to_dicts(record.transition.delta)
-                key = json.dumps(abstract(dicts, args), sort_keys=True, separators=(",", ":"))
+                command, key = self._shape_key(record.action, record.transition.delta)
                 counts.setdefault(command, Counter())[key] += 1
-        shapes: dict[str, tuple[list[dict[str, Any]], float]] = {}
-        for command, counter in counts.items():
-            top, n = min(counter.items(), key=lambda kv: (-kv[1], kv[0]))
-            shapes[command] = (json.loads(top), 1.0 - n / sum(counter.values()))
-        self._shapes = shapes
+        self._fitted_counts = counts
         self._fitted = True
+        self.online_reset()
+
+    def _shape_key(self, action: Any, delta: Sequence[Any]) -> tuple[str, str]:
+        args = self.world.action_args(action)
+        dicts = self.world.delta_to_dicts(delta)
+        key = json.dumps(abstract(dicts, args), sort_keys=True, separators=(",", ":"))
+        return self.world.action_command(action), key
+
+    def _choose(self, command: str) -> None:
+        counter = self._counts[command]
+        top, n = min(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+        self._shapes[command] = (json.loads(top), 1.0 - n / sum(counter.values()))
+
+    def online_reset(self) -> None:
+        """Back to the fitted counts (the loop calls this at the start of an online rollout)."""
+        self._counts = {c: Counter(counter) for c, counter in self._fitted_counts.items()}
+        self._shapes = {}
+        for command in sorted(self._counts):
+            self._choose(command)
+
+    def online_update(self, state: Any, action: Any, true_delta: Sequence[Any]) -> None:
+        """Count a consulted transition's shape, as if it had been in the training data."""
+        if not self._fitted:
+            raise ProposerError("frequency: online_update called before fit")
+        command, key = self._shape_key(action, true_delta)
+        self._counts.setdefault(command, Counter())[key] += 1
+        self._choose(command)
 
     @property
     def commands(self) -> tuple[str, ...]:

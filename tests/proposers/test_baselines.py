@@ -156,3 +156,36 @@ def test_frequency_sits_between_null_and_oracle_one_step(world_name: str) -> Non
         for r in held_out
     )
     assert 0 < exact < len(held_out)
+
+
+def test_frequency_online_update_counts_consulted_transitions_and_resets() -> None:
+    world = get_world("network")
+    from worlds.base import StepRecord
+
+    state = world.initial_state()
+    act = world.parse_action("svc_up h1 80")
+    freq = FrequencyProposer(world)
+    freq.fit([[StepRecord(state, act, world.step(state, act))]], seed=0)
+    assert freq.predict(state, world.parse_action("advance")) == Prediction((), 1.0)
+    adv = world.parse_action("advance")
+    true = world.step(state, adv).delta
+    freq.online_update(state, adv, true)
+    assert freq.predict(state, adv) == Prediction(tuple(true), 0.0)
+    freq.online_reset()
+    assert freq.predict(state, adv) == Prediction((), 1.0)
+    with pytest.raises(ProposerError, match="before fit"):
+        FrequencyProposer(world).online_update(state, adv, true)
+
+
+def test_online_frequency_in_the_loop_is_deterministic_and_starts_from_the_fit() -> None:
+    from engine.loop import run_at_rho
+
+    world = get_world("filesystem")
+    freq = get_proposer("frequency", world)
+    freq.fit([world.trajectory("weighted", s, 10) for s in range(2)], seed=0)
+    actions = [r.action for r in world.trajectory("adversarial", 100_001, 24)]
+    runs = [
+        run_at_rho(world, freq, world.initial_state(), actions, rho=0.5, online=True)
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]  # online_reset at the start: no leak between rollouts
