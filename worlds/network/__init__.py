@@ -15,6 +15,12 @@ modules underneath are pure functions over immutable states:
     reach       reachability matrix, faithfulness, the control-plane oracle
     observe     one-host probes, their bit cost, the belief filter
     drivers     uniform / weighted / adversarial (the seed's, bit for bit) and traffic
+
+One deliberate deviation from the seed: link edits store their endpoints as the sorted pair,
+so `link_up h1 h0` yields `LinkAdd("h0", "h1")` and delta-exact / bits-to-correct no longer
+depend on argument order. States are unchanged (the seed already stored links sorted); seed
+trajectory records decode into the sorted form. Everything else (grammar, exit codes, the
+lazy flow drop, canonical JSON, the drivers' RNG call order) matches the seed exactly.
 """
 
 from __future__ import annotations

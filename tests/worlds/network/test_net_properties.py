@@ -15,6 +15,8 @@ from worlds.network import NetAction, NetState, SetResult
 from worlds.network.metrics import facts, symmetric_difference_size
 
 world = WORLD
+# Per-example timing on a shared, loaded CPU says nothing about correctness: no deadline.
+relaxed = settings(deadline=None)
 
 
 def partition(state: NetState) -> set[frozenset[str]]:
@@ -29,6 +31,7 @@ def scratch_partition(state: NetState) -> set[frozenset[str]]:
     return partition(rebuilt)
 
 
+@relaxed
 @given(states, actions)
 def test_apply_of_the_oracle_delta_is_the_oracle_state(s: NetState, a: NetAction) -> None:
     t = world.step(s, a)
@@ -37,6 +40,7 @@ def test_apply_of_the_oracle_delta_is_the_oracle_state(s: NetState, a: NetAction
     assert t.state.last_exit == t.exit_code and t.observation == ""
 
 
+@relaxed
 @given(states, actions)
 def test_step_agrees_with_the_naive_reference(s: NetState, a: NetAction) -> None:
     naive = nv.from_canonical(json.loads(world.to_json(s)))
@@ -47,6 +51,7 @@ def test_step_agrees_with_the_naive_reference(s: NetState, a: NetAction) -> None
     assert world.delta_from_dicts(n_delta) == t.delta
 
 
+@relaxed
 @given(states, deltas)
 def test_incremental_components_equal_a_fresh_computation(s: NetState, d: tuple) -> None:
     assert s.components is not None  # the parent now carries components: apply updates them
@@ -57,7 +62,7 @@ def test_incremental_components_equal_a_fresh_computation(s: NetState, d: tuple)
     assert sum(out.components.size.values()) == len(live)
 
 
-@settings(max_examples=40)
+@settings(max_examples=40, deadline=None)
 @given(st.sampled_from(world.driver_names()), st.integers(0, 10_000))
 def test_components_stay_exact_along_trajectories(driver: str, seed: int) -> None:
     big = type(world)(hosts=12, ports=2)
@@ -66,6 +71,7 @@ def test_components_stay_exact_along_trajectories(driver: str, seed: int) -> Non
         assert partition(out) == scratch_partition(out)
 
 
+@relaxed
 @given(states, deltas)
 def test_apply_is_total_and_pure(s: NetState, d: tuple) -> None:
     before = world.to_json(s)
@@ -76,6 +82,7 @@ def test_apply_is_total_and_pure(s: NetState, d: tuple) -> None:
     assert world.to_json(out) == nv.canonical_json(naive)
 
 
+@relaxed
 @given(states)
 def test_state_json_round_trips(s: NetState) -> None:
     text = world.to_json(s)
@@ -84,6 +91,7 @@ def test_state_json_round_trips(s: NetState) -> None:
     assert text == json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
 
 
+@relaxed
 @given(states, st.randoms(use_true_random=False))
 def test_canonical_form_is_independent_of_insertion_order(s: NetState, rng: random.Random) -> None:
     hosts = list(s.hosts.items())
@@ -98,12 +106,14 @@ def test_canonical_form_is_independent_of_insertion_order(s: NetState, rng: rand
     assert world.facts(other) == world.facts(s)
 
 
+@relaxed
 @given(deltas)
 def test_delta_codecs_round_trip(d: tuple) -> None:
     assert world.delta_from_dicts(world.delta_to_dicts(d)) == d
     assert world.delta_from_json(world.delta_to_json(d)) == d
 
 
+@relaxed
 @given(states, states)
 def test_divergence_axioms_and_definition(a: NetState, b: NetState) -> None:
     d = world.divergence(a, b)
@@ -117,6 +127,7 @@ def test_divergence_axioms_and_definition(a: NetState, b: NetState) -> None:
     assert world.full_bits(a) == len(fa)
 
 
+@relaxed
 @given(states, actions)
 def test_divergence_between_parent_and_child_uses_shared_structure_correctly(
     s: NetState, a: NetAction
@@ -125,6 +136,7 @@ def test_divergence_between_parent_and_child_uses_shared_structure_correctly(
     assert symmetric_difference_size(s, child) == len(facts(s) ^ facts(child))
 
 
+@relaxed
 @given(deltas, deltas, st.randoms(use_true_random=False))
 def test_bits_zero_iff_delta_exact_and_order_free(p: tuple, t: tuple, rng: random.Random) -> None:
     bits = world.bits_to_correct(p, t)
@@ -138,6 +150,7 @@ def test_bits_zero_iff_delta_exact_and_order_free(p: tuple, t: tuple, rng: rando
         assert world.bits_to_correct(t[1:], t) > 0
 
 
+@relaxed
 @given(st.text())
 def test_parser_never_crashes_on_arbitrary_text(text: str) -> None:
     try:
@@ -148,6 +161,7 @@ def test_parser_never_crashes_on_arbitrary_text(text: str) -> None:
         assert world.parse_action(world.action_text(a)) == a
 
 
+@relaxed
 @given(
     st.lists(
         st.sampled_from(
@@ -165,12 +179,14 @@ def test_parser_on_token_soup(text: str) -> None:
     assert t.exit_code in (0, 1, 2)
 
 
+@relaxed
 @given(states)
 def test_reachability_matrix_agrees_with_the_naive_bfs(s: NetState) -> None:
     naive = nv.from_canonical(json.loads(world.to_json(s)))
     assert world.reachability_matrix(s) == nv.reachability(naive)
 
 
+@relaxed
 @given(states, actions)
 def test_control_plane_is_r_of_the_data_plane_successor(s: NetState, a: NetAction) -> None:
     result = world.control_plane(s, a)
@@ -181,6 +197,7 @@ def test_control_plane_is_r_of_the_data_plane_successor(s: NetState, a: NetActio
     assert world.reachability_faithfulness(successor, successor) == 1.0
 
 
+@relaxed
 @given(states, states, names)
 def test_belief_filter_snaps_the_observed_subgraph_and_keeps_the_rest(
     pred: NetState, truth: NetState, host: str
@@ -207,6 +224,7 @@ def test_belief_filter_snaps_the_observed_subgraph_and_keeps_the_rest(
         assert facts(world.belief_filter(truth, obs)) == stripped
 
 
+@relaxed
 @given(states, actions, names)
 def test_probe_is_the_local_view_of_the_successor(s: NetState, a: NetAction, host: str) -> None:
     obs = world.probe(s, a, host)
@@ -221,6 +239,7 @@ def test_probe_is_the_local_view_of_the_successor(s: NetState, a: NetAction, hos
     assert obs.bits == (len(mine) if obs.present else 1)
 
 
+@relaxed
 @given(arbitrary_states)
 def test_states_are_hashable_and_structurally_equal(s: NetState) -> None:
     twin = world.from_json(world.to_json(s))
