@@ -16,11 +16,11 @@ scored on its own. Metrics (means over the T steps):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine.experiments import data
-from engine.experiments.base import TrialSpec
+from engine.experiments.base import ArmSpec, TrialSpec
 from engine.experiments.horizon_curve import REACHABILITY_METRICS, TRAINING_PARAMS
 from engine.experiments.params import Param, at_least, in_range, resolve
 from engine.experiments.scoring import token_accuracy
@@ -66,6 +66,13 @@ class OneStep:
     params = frozenset(PARAMS)
     metrics = BASE_METRICS | REACHABILITY_METRICS
     """`mean_reachability_faithfulness` is returned only for worlds with reachability."""
+
+    def validate(self, params: Mapping[str, Any]) -> None:
+        """Check one arm's effective params (hypothesis params with the arm's overrides) without
+        running anything: names, types, ranges and the sealed training seeds. Raises
+        ExperimentError, so a loader can refuse a file before any trial reaches the ledger."""
+        p = resolve(NAME, PARAMS, TrialSpec("", {}, NAME, dict(params), ArmSpec(""), 0))
+        data.training_spec(NAME, p)
 
     def run(self, spec: TrialSpec) -> dict[str, float]:
         p = resolve(NAME, PARAMS, spec)

@@ -220,3 +220,13 @@ def test_proposer_cache_shares_fits_by_content_key() -> None:
         assert cache.fits == 2
     finally:
         set_proposer_cache(None)
+
+
+@pytest.mark.parametrize("name", ["horizon_curve", "one_step"])
+def test_validate_checks_params_without_running(name: str) -> None:
+    kind: Any = EXPERIMENTS[name]
+    kind.validate({"steps": 12, "train_seeds": [0, 1]})
+    with pytest.raises(ExperimentError, match="sealed evaluation range"):
+        kind.validate({"train_seeds": [EVAL_SEED_OFFSET + 3]})
+    with pytest.raises(ExperimentError, match="unknown parameter"):
+        kind.validate({"stepz": 3})
