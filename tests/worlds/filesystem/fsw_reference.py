@@ -302,8 +302,8 @@ PRESETS: dict[str, list[float]] = {
     "uniform": [1.0] * 15,
     "weighted": [3, 3, 3, 2, 1.5, 1, 1.5, 1, 0.5, 1, 1, 1, 1, 1, 1],
     "adversarial": [1, 1, 1, 1, 1, 1.5, 3, 2, 4, 3, 1, 1, 0.5, 0.5, 0.5],
-    "trivial": [3, 2, 3] + [0] * 12,
-    "structural": [3, 2, 3] + [0] * 12,
+    "trivial": [3.0, 2.0, 3.0] + [0.0] * 12,
+    "structural": [3.0, 2.0, 3.0] + [0.0] * 12,
 }
 TOKENS = ["alpha", "beta", "gamma", "delta", "omega"]
 MODES = [0o644, 0o600, 0o755, 0o700]

@@ -112,7 +112,7 @@ def test_values_are_immutable() -> None:
         state.fs["/b"] = Dir()  # type: ignore[index]
     action = WORLD.parse_action("mkdir /a")
     with pytest.raises(AttributeError):
-        action.text = "rm /a"  # type: ignore[misc]
+        action.text = "rm /a"
     with pytest.raises(dataclasses.FrozenInstanceError):
         Create("/a", Dir()).path = "/b"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -155,7 +155,7 @@ def test_apply_is_total_on_nonsense() -> None:
         "not an edit",
         SetCwd("relative/and/missing"),
     )
-    out = WORLD.apply(state, nonsense)  # type: ignore[arg-type]
+    out = WORLD.apply(state, nonsense)
     assert out.fs == state.fs and out.cwd == "relative/and/missing"
     gone = WORLD.apply(state, (Delete("/"), Move("/d", "/f/inside"), SetEnv("K", "v")))
     assert "/" not in gone.fs and isinstance(gone.node("/f/inside"), Dir)

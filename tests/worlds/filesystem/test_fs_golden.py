@@ -145,7 +145,10 @@ def test_seed_edge_vectors(
         return
     node = t.state.node(key)
     assert node is not None
-    assert (node.content if isinstance(value, str) else node.mode) == value  # type: ignore[union-attr]
+    if isinstance(value, str):
+        assert isinstance(node, File) and node.content == value
+    else:
+        assert node.mode == value
 
 
 def test_divergence_example_from_the_seed() -> None:

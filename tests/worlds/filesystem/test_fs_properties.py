@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from worlds.base import ActionParseError
-from worlds.filesystem import FsAction, FsState, SetResult
+from worlds.filesystem import Edit, FsAction, FsState, SetResult
 from worlds.filesystem.state import sha256_hex
 
 settings.register_profile("fs", max_examples=150, deadline=None)
@@ -66,7 +66,7 @@ def test_state_json_round_trips(state: FsState) -> None:
 
 
 @given(deltas)
-def test_delta_json_and_dicts_round_trip(delta: tuple[object, ...]) -> None:
+def test_delta_json_and_dicts_round_trip(delta: tuple[Edit, ...]) -> None:
     assert WORLD.delta_from_json(WORLD.delta_to_json(delta)) == delta
     assert WORLD.delta_from_dicts(WORLD.delta_to_dicts(delta)) == delta
 
