@@ -82,7 +82,7 @@ def apply(state: FsState, delta: Sequence[object]) -> FsState:
             else:
                 node = fs.get(edit.path)
                 if isinstance(node, File):
-                    fs[edit.path] = File(node.content, edit.mode, node._digest)
+                    fs[edit.path] = File(node.content, edit.mode)
                 elif isinstance(node, Dir):
                     fs[edit.path] = Dir(edit.mode)
     if last == state._last:

@@ -193,7 +193,7 @@ def _chmod(s: FsState, a: FsAction) -> Transition:
     if node.mode != mode:
         nfs = fs.copy()
         if type(node) is File:
-            nfs[p] = File(node.content, mode, node._digest)
+            nfs[p] = File(node.content, mode)
         elif type(node) is Dir:
             nfs[p] = Dir(mode)
     return Transition(FsState(nfs, s._cwd, s._env, LAST_OK), (Chmod(p, mode), RESULT_OK), 0, "")

@@ -38,7 +38,7 @@ class File:
 
     content: str = ""
     mode: int = FILE_MODE
-    _digest: str | None = field(default=None, compare=False, repr=False, hash=False)
+    _digest: str | None = field(default=None, init=False, compare=False, repr=False, hash=False)
 
     @property
     def content_hash(self) -> str:
