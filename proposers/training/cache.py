@@ -81,8 +81,8 @@ class WeightCache:
             return None
         try:
             payload: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
-        except (OSError, RuntimeError, EOFError):
-            return None  # unreadable entry: retrain and overwrite it
+        except Exception:  # any unreadable entry (truncated, foreign): retrain, overwrite it
+            return None
         return payload
 
     def store(self, kind: str, key: str, payload: Mapping[str, Any]) -> Path:
