@@ -110,7 +110,12 @@ def state_from_dict(d: Any) -> NetState:
 
 
 def state_to_json(state: NetState) -> str:
-    return dumps(state_to_dict(state))
+    """The canonical text, computed once per state (models serialize the same state often)."""
+    text = state._json
+    if text is None:
+        text = dumps(state_to_dict(state))
+        object.__setattr__(state, "_json", text)
+    return text
 
 
 def state_from_json(text: str) -> NetState:

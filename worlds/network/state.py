@@ -14,8 +14,8 @@ Representation, chosen for a step that touches one or two things out of hundreds
 * the live graph's connected components (see `components.py`) are cached per state and passed
   to the successor incrementally, so reachability questions are dictionary lookups.
 
-Everything that is derived (link pairs, components, fact count, hash) is a cache filled at most
-once; the semantic fields never change after construction. Equality is structural.
+Everything that is derived (link pairs, components, fact count, hash, canonical JSON) is a cache
+filled at most once; the semantic fields never change after construction. Equality is structural.
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ class NetState:
         "_flows",
         "_hash",
         "_hosts",
+        "_json",
         "_last_exit",
         "_links",
         "_nfacts",
@@ -91,6 +92,7 @@ class NetState:
     _comp: Components | None
     _hash: int | None
     _nfacts: int | None
+    _json: str | None
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"NetState is immutable (cannot set {name!r})")
@@ -120,6 +122,7 @@ class NetState:
         setter(self, "_comp", comp)
         setter(self, "_hash", None)
         setter(self, "_nfacts", None)
+        setter(self, "_json", None)
         return self
 
     @classmethod
