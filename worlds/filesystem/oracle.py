@@ -322,6 +322,8 @@ HANDLERS: dict[str, Handler] = {
     "export": _export,
 }
 
+# The seed's oracle is "ref-1"; ours is ref-1 plus the cp-onto-directory fix, and says so, so a
+# manifest never claims the seed's exact semantics for data made here.
 ORACLE_VERSION = "ref-1+cpdir"
 
 
