@@ -1,6 +1,7 @@
 """Replaying recorded traces against a network world.
 
-A trace is JSONL (optionally gzipped), one step per line, either
+A trace is JSONL (optionally gzipped), one step per line, or a `.json` file holding a list of
+such records (the seed's in-memory trajectory, dumped whole). Each record is either
 
     {"state": <canonical state>, "action": "...", "next_state": <canonical>, "exit_code": 0}
 
@@ -47,15 +48,19 @@ def _canonical(obj: Any) -> str:
 
 
 def read_trace(path: Path) -> list[str]:
+    """The trace's records as JSON lines, whatever of the three file forms it is in."""
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as fh:
-        return fh.read().splitlines()
+        text = fh.read()
+    if path.suffix == ".json":
+        return [json.dumps(record) for record in json.loads(text)]
+    return text.splitlines()
 
 
 def trace_files(folder: Path = DATA) -> list[Path]:
-    """Every trace in the data folder (`*.jsonl` / `*.jsonl.gz`), goldens excluded."""
-    found = sorted(folder.glob("*.jsonl")) + sorted(folder.glob("*.jsonl.gz"))
-    return [p for p in found if not p.name.startswith("goldens")]
+    """Every trace in the data folder (`*.jsonl`, `*.jsonl.gz`, `*.json`), goldens excluded."""
+    found = [*folder.glob("*.jsonl"), *folder.glob("*.jsonl.gz"), *folder.glob("*.json")]
+    return sorted(p for p in found if not p.name.startswith("goldens"))
 
 
 def check_against_trace(world: Any, lines: Iterable[str]) -> tuple[int, list[Mismatch]]:

@@ -72,3 +72,13 @@ def test_checker_reports_a_corrupted_trace() -> None:
     bad = [*lines[:5], json.dumps(rec), *lines[6:]]
     _, mismatches = check_against_trace(world, bad)
     assert {m.what for m in mismatches} >= {"exit_code", "next_state"}
+
+
+def test_a_seed_trajectory_dumped_as_one_json_list_is_read_too(tmp_path: Path) -> None:
+    """The seed's in-memory trajectory (a list of step records, delta in the seed's link
+    order) dumped with json.dump is a valid trace as it stands."""
+    path = tmp_path / "seed_dump.json"
+    path.write_text(json.dumps(nv.seed_trajectory("weighted", 7, 60, 6, 2)), encoding="utf-8")
+    assert trace_files(tmp_path) == [path]
+    checked, mismatches = check_against_trace(NetworkWorld(hosts=6, ports=2), read_trace(path))
+    assert checked == 60 and not mismatches
