@@ -32,7 +32,8 @@ typecheck: $(STAMP)
 check: lint typecheck test
 
 bench: $(STAMP)
-	$(BIN)/python bench/oracle_speed.py
+	$(BIN)/python bench/oracle_speed_fs.py
+	$(BIN)/python bench/oracle_speed_net.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
