@@ -83,7 +83,7 @@ class World(Protocol):
         ...
 
     def action_command(self, action: Any) -> str:
-        """The command name (`mkdir`, `rm -r` is `rm_r`, `connect`, ...): the key of a delta shape."""
+        """The command name (`mkdir`; `rm -r` is `rm_r`): the key of a delta shape."""
         ...
 
     def action_args(self, action: Any) -> tuple[str, ...]:
