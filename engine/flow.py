@@ -115,8 +115,8 @@ def research_run(
     from hypotheses import load_directory
 
     logger = get_run_logger()
-    started = time.time()
-    end = deadline if deadline is not None else started + budget_seconds
+    end = deadline if deadline is not None else time.time() + budget_seconds
+    started = end - budget_seconds
     trial_deadline = end - finish_reserve(budget_seconds)
     catalog = build_catalog()
     directory = Path(hypotheses_dir)

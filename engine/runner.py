@@ -12,11 +12,12 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 from engine.runners import RunnerSpec
+from engine.settings import EPHEMERAL_STARTUP_SECONDS
 from engine.summary import RunSummary
 
 POLL_SECONDS = 1.0
@@ -87,6 +88,65 @@ def live_progress(ledger_url: str, started: float, budget_seconds: float) -> Ite
             thread.join(timeout=5)
 
 
+@contextmanager
+def prefect_api() -> Iterator[None]:
+    """Make sure every process of the run talks to one Prefect API.
+
+    With `PREFECT_API_URL` set (a `verisim-engine ui`, a user's server, the test harness) that
+    one is used. Otherwise Prefect would start a temporary server in *each* process that needs
+    one, and every process-pool worker would pay ~10-20 s for its own; so one temporary server
+    is started here, over the data directory's database, and exported to the workers.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from engine.ui import running_ui_api
+
+    api = running_ui_api()
+    if api is not None:  # a `verisim-engine ui` is up: report to it, the flows show live
+        os.environ["PREFECT_API_URL"] = api
+        try:
+            yield
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = SubprocessASGIServer()
+    server.start(timeout=int(EPHEMERAL_STARTUP_SECONDS))
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            yield
+    finally:
+        _drain_prefect_workers()
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()
+
+
+def _drain_prefect_workers() -> None:
+    """Send buffered logs and events before the server goes (else exit waits on retries)."""
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        try:
+            result: Any = APILogWorker.instance().drain()
+            if inspect.isawaitable(result):
+                await result
+        except RuntimeError:  # never started: nothing to drain
+            pass
+        result = EventsWorker.drain_all()
+        if inspect.isawaitable(result):
+            await result
+
+    run_coro_as_sync(drain())
+
+
 def execute_run(
     *,
     ledger_url: str,
@@ -100,12 +160,6 @@ def execute_run(
 ) -> RunSummary:
     """Run the flow (Prefect environment already applied) and return its summary."""
     started = time.time()
-    from engine.ui import running_ui_api
-
-    api = running_ui_api()
-    if api is not None and not os.environ.get("PREFECT_API_URL"):
-        os.environ["PREFECT_API_URL"] = api  # a `verisim-engine ui` is up: report to it live
-
     from engine.flow import research_run
     from engine.runners import make_task_runner
 
@@ -122,9 +176,9 @@ def execute_run(
         "runner_label": runner.describe(),
         "figures_dir": None if figures_dir is None else str(figures_dir),
     }
-    if show_progress:
-        with live_progress(ledger_url, started, budget_seconds):
-            result = flow_fn(**kwargs)
-    else:
+    with ExitStack() as stack:
+        if show_progress:
+            stack.enter_context(live_progress(ledger_url, started, budget_seconds))
+        stack.enter_context(prefect_api())
         result = flow_fn(**kwargs)
     return RunSummary.from_dict(dict(result))
