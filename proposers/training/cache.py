@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 CACHE_ENV = "VERISIM_CACHE_DIR"
-DEFAULT_CACHE_DIR = Path(".verisim") / "cache"
+HOME_ENV = "VERISIM_HOME"  # the engine's data directory (default ./.verisim)
 
 # The sources whose change must invalidate cached weights (relative to the `proposers` package).
 _CODE_PATHS: tuple[str, ...] = (
@@ -35,7 +35,11 @@ _CODE_PATHS: tuple[str, ...] = (
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE_DIR)
+    """`VERISIM_CACHE_DIR`, else `cache/` under the engine data dir (`VERISIM_HOME`, `.verisim`)."""
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get(HOME_ENV) or ".verisim") / "cache"
 
 
 @lru_cache(maxsize=1)
