@@ -1,0 +1,107 @@
+"""Trial batches: a deadline really stops a trial (cut, not lost), nothing starts that cannot
+finish, finished trials are never re-run, and a dead claimant's trial is taken over."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.batch import holder_is_dead, run_batch
+from engine.isolation import TrialProcess
+from engine.trials import TrialRequest, plan_trials, spec_to_dict
+from hypotheses import Hypothesis, parse_hypothesis
+from ledger import Ledger
+
+
+def hypothesis(steps: int, seeds: list[int]) -> Hypothesis:
+    return parse_hypothesis(
+        {
+            "id": f"B-{steps}",
+            "title": "t",
+            "claim": "c",
+            "source": "test",
+            "world": "filesystem",
+            "experiment": "horizon_curve",
+            "params": {"rho": 0.0, "steps": steps},
+            "arms": {"oracle": {"proposer": "oracle"}},
+            "seeds": {"initial": seeds},
+            "effect": {"metric": "horizon", "kind": "value", "treatment": "oracle"},
+            "decision": {"direction": "greater", "threshold": 0.0},
+        }
+    )
+
+
+@pytest.fixture
+def ledger_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'ledger.db'}"
+
+
+def register(url: str, h: Hypothesis) -> list[TrialRequest]:
+    with Ledger(url) as ledger:
+        ledger.register_hypothesis(h.canonical(), h.content_hash, h.id, h.title, None)
+    return plan_trials(h)
+
+
+def test_a_trial_overrunning_the_deadline_is_killed_and_marked_cut(ledger_url: str) -> None:
+    requests = register(ledger_url, hypothesis(20_000, [0]))  # minutes of work
+    started = time.time()
+    report = run_batch(ledger_url, None, requests, time.time() + 3.0, [None])
+    assert time.time() - started < 20
+    assert report.cut == [requests[0].key]
+    with Ledger(ledger_url) as ledger:
+        row = ledger.get_trial(requests[0].key)
+    assert row is not None and row.status == "cut" and row.cut_reason
+
+
+def test_nothing_starts_that_cannot_finish(ledger_url: str) -> None:
+    requests = register(ledger_url, hypothesis(6, [0, 1]))
+    report = run_batch(ledger_url, None, requests, time.time() + 5.0, [60.0, 60.0])
+    assert report.not_started == [r.key for r in requests]
+    with Ledger(ledger_url) as ledger:
+        assert ledger.trials() == []
+
+
+def test_finished_trials_are_reused_not_rerun(ledger_url: str) -> None:
+    requests = register(ledger_url, hypothesis(6, [0, 1]))
+    first = run_batch(ledger_url, None, requests, time.time() + 60.0, [None, None])
+    assert first.finished == [r.key for r in requests]
+    with Ledger(ledger_url) as ledger:
+        before = {t.key: (t.metrics, t.finished_at) for t in ledger.trials()}
+    second = run_batch(ledger_url, None, requests, time.time() + 60.0, [None, None])
+    assert second.already == [r.key for r in requests] and second.finished == []
+    with Ledger(ledger_url) as ledger:
+        assert {t.key: (t.metrics, t.finished_at) for t in ledger.trials()} == before
+
+
+def test_a_trial_held_by_a_dead_process_is_taken_over(ledger_url: str) -> None:
+    requests = register(ledger_url, hypothesis(6, [0]))
+    req = requests[0]
+    dead = f"{socket.gethostname()}:{2**22 + 12345}"
+    assert holder_is_dead(dead) and not holder_is_dead(f"{socket.gethostname()}:{os.getpid()}")
+    with Ledger(ledger_url) as ledger:
+        assert ledger.claim_trial(
+            req.key,
+            hypothesis_hash=req.hypothesis_hash,
+            cell_id=req.cell_id,
+            arm=req.arm,
+            seed=req.seed,
+            spec=spec_to_dict(req.spec),
+            worker=dead,
+        )
+    report = run_batch(ledger_url, None, requests, time.time() + 60.0, [None])
+    assert report.finished == [req.key]
+
+
+def test_trial_process_answers_failures_and_survives_them() -> None:
+    good = spec_to_dict(plan_trials(hypothesis(6, [0]))[0].spec)
+    bad = {**good, "experiment": "no_such_kind"}
+    with TrialProcess() as proc:
+        failed = proc.run(bad, time.time() + 30)
+        assert failed.status == "failed" and "no_such_kind" in (failed.error or "")
+        ok = proc.run(good, time.time() + 30)
+        assert ok.status == "finished" and ok.seconds > 0
+        assert ok.metrics is not None and ok.metrics["horizon"] == 6.0
