@@ -453,3 +453,7 @@ def main() -> None:
 
 
 __all__ = ["app", "format_seconds", "main"]
+
+
+if __name__ == "__main__":
+    main()
