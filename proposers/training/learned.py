@@ -49,6 +49,8 @@ COMMON_DEFAULTS: Mapping[str, Any] = {
     "cache": True,
 }
 
+REPLAY_SALT = 0x5EED
+
 # Parameters that cannot change the fitted weights (kept out of the cache key).
 _RUNTIME_ONLY = frozenset(
     {"online_lr", "online_steps", "replay", "replay_updates", "replay_batch", "threads", "cache",
@@ -108,6 +110,7 @@ class LearnedProposer(ABC):
         self._online: torch.optim.Optimizer | None = None
         self._replay: list[Any] = []
         self._replay_rng = random.Random(0)
+        self._model_seed = 0
         self.online_updates = 0
         self._check_world()
 
@@ -175,6 +178,7 @@ class LearnedProposer(ABC):
     def initialize(self, seed: int) -> None:
         """Random-weight model, no training (a floor arm, and the grammar tests' adversary)."""
         self._setup()
+        self._model_seed = seed
         torch.manual_seed(seed)
         self.model = self._build_model().to(self.device).eval()
         self.train_info = {"train_examples": 0, "train_iters": 0, "cache_hit": False}
@@ -185,6 +189,7 @@ class LearnedProposer(ABC):
         self._setup()
         p = self.params
         model_seed = seed if p["model_seed"] < 0 else p["model_seed"]
+        self._model_seed = model_seed
         base = examples_from(trajectories)
         if not base:
             raise ProposerError(f"{self.name}: fit needs at least one training transition")
@@ -289,7 +294,7 @@ class LearnedProposer(ABC):
             model.load_state_dict(self._base_state)
         self._online = None
         self._replay = []
-        self._replay_rng = random.Random(self.train_info.get("train_examples", 0))
+        self._replay_rng = random.Random(self._model_seed ^ REPLAY_SALT)  # replayable per rollout
         self.online_updates = 0
 
     def online_update(self, state: Any, action: Any, true_delta: Sequence[Any]) -> None:
