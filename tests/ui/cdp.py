@@ -109,13 +109,20 @@ class Page:
         )
 
     def click_text(self, needle: str) -> bool:
-        """Click the innermost link or button whose text contains `needle`."""
+        """Click the innermost link, button or tab whose text contains `needle`, else the
+        smallest element whose whole text is `needle` (the Prefect UI's tabs are list items)."""
         script = f"""
         (() => {{
           const want = {json.dumps(needle)};
-          const nodes = Array.from(document.querySelectorAll('a, button, [role=tab], [role=link]'));
-          const hit = nodes.filter(n => (n.innerText || '').includes(want))
-                           .sort((a, b) => a.innerText.length - b.innerText.length)[0];
+          const shortest = (nodes) => nodes.sort(
+            (a, b) => a.innerText.length - b.innerText.length)[0];
+          const clickable = Array.from(document.querySelectorAll(
+            'a, button, [role=tab], [role=link], [role=button], .p-tab'));
+          let hit = shortest(clickable.filter(n => (n.innerText || '').includes(want)));
+          if (!hit) {{
+            const all = Array.from(document.querySelectorAll('body *'));
+            hit = shortest(all.filter(n => (n.innerText || '').trim() === want));
+          }}
           if (!hit) return false;
           hit.scrollIntoView(); hit.click(); return true;
         }})()
