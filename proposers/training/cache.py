@@ -9,11 +9,12 @@ the loser's rename replaces an identical file, and a reader never sees a half-wr
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,23 @@ class WeightCache:
 
     def path(self, kind: str, key: str) -> Path:
         return self.root / kind / f"{key}.pt"
+
+    @contextlib.contextmanager
+    def lock(self, kind: str, key: str) -> Iterator[None]:
+        """Hold the key's lock while checking the cache and, on a miss, fitting and storing."""
+        path = self.path(kind, key).with_suffix(".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # no flock on this platform: the atomic rename alone keeps it safe
+            yield
+            return
+        with open(path, "a+b") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     def load(self, kind: str, key: str) -> dict[str, Any] | None:
         path = self.path(kind, key)

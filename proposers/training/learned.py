@@ -8,6 +8,7 @@ the per-token hits for accuracy, and batched constrained decoding. Everything th
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import random
 from abc import ABC, abstractmethod
@@ -195,17 +196,20 @@ class LearnedProposer(ABC):
             raise ProposerError(f"{self.name}: fit needs at least one training transition")
         key = content_key(self.cache_spec(base, model_seed))
         cache = WeightCache()
-        payload = cache.load(self.name, key) if p["cache"] else None
-        torch.manual_seed(model_seed)
-        self.model = self._build_model().to(self.device)
-        if payload is not None:
-            self.model.load_state_dict(payload["state_dict"])
-            self.train_info = {**payload["info"], "cache_hit": True}
-        else:
-            self.train_info = {**self._train(trajectories, base, model_seed), "cache_hit": False}
-            if p["cache"]:
-                state = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
-                cache.store(self.name, key, {"state_dict": state, "info": self.train_info})
+        held = cache.lock(self.name, key) if p["cache"] else contextlib.nullcontext()
+        with held:
+            payload = cache.load(self.name, key) if p["cache"] else None
+            torch.manual_seed(model_seed)
+            self.model = self._build_model().to(self.device)
+            if payload is not None:
+                self.model.load_state_dict(payload["state_dict"])
+                self.train_info = {**payload["info"], "cache_hit": True}
+            else:
+                info = self._train(trajectories, base, model_seed)
+                self.train_info = {**info, "cache_hit": False}
+                if p["cache"]:
+                    state = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
+                    cache.store(self.name, key, {"state_dict": state, "info": self.train_info})
         self.train_info["cache_key"] = key
         self.model.eval()
         self._base_state = copy.deepcopy(self.model.state_dict())

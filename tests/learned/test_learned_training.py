@@ -203,3 +203,31 @@ def test_levers_train_and_record_their_counts() -> None:
     )
     assert p.train_info["train_examples"] == 24
     assert 0.0 <= p.token_accuracy(trajectories("network")[0]) <= 1.0
+
+
+_CACHED_CHILD = """
+import sys
+sys.path.insert(0, {tests!r})
+from learned_helpers import TINY_GRAPH, trajectories, world
+from proposers.graph_rssm import GraphRSSMProposer
+p = GraphRSSMProposer(world("network"), **{{**TINY_GRAPH, "train_iters": 300}})
+p.fit(trajectories("network"), 11)
+print(p.train_info["cache_hit"], p.train_info["cache_key"])
+"""
+
+
+def test_concurrent_processes_train_a_shared_model_once(tmp_path: Path) -> None:
+    """The per-key lock: one process fits, the other waits and loads the stored weights."""
+    code = _CACHED_CHILD.format(tests=str(Path(__file__).parent))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VERISIM_CACHE_DIR": str(tmp_path / "shared")}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path
+        )
+        for _ in range(2)
+    ]
+    outs = sorted(proc.communicate(timeout=300)[0].split() for proc in procs)
+    assert [proc.returncode for proc in procs] == [0, 0]
+    assert [hit for hit, _ in outs] == ["False", "True"]
+    assert outs[0][1] == outs[1][1]
+    assert len(list((tmp_path / "shared").rglob("*.pt"))) == 1
