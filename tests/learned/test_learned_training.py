@@ -231,3 +231,28 @@ def test_concurrent_processes_train_a_shared_model_once(tmp_path: Path) -> None:
     assert [hit for hit, _ in outs] == ["False", "True"]
     assert outs[0][1] == outs[1][1]
     assert len(list((tmp_path / "shared").rglob("*.pt"))) == 1
+
+
+def test_the_loop_updates_online_exactly_on_its_consults() -> None:
+    from engine.loop import run_at_rho
+
+    w = world("network")
+    actions = [r.action for r in w.trajectory("weighted", 100_003, 10)]
+    p = fitted(GraphRSSMProposer, TINY_GRAPH)
+    base = weights_digest(p)
+    frozen = run_at_rho(w, p, w.initial_state(), actions, rho=0.3, online=False)
+    assert weights_digest(p) == base and p.online_updates == 0
+    online = run_at_rho(w, p, w.initial_state(), actions, rho=0.3, online=True)
+    assert p.online_updates == online.consults == frozen.consults == 3
+    assert weights_digest(p) != base
+
+
+def test_a_missing_accelerator_is_a_clear_error() -> None:
+    from proposers.base import ProposerError
+
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is present here")
+    with pytest.raises(ProposerError, match="CUDA is not available"):
+        GraphRSSMProposer(world("network"), device="cuda")
+    with pytest.raises(ProposerError, match="only cpu and cuda"):
+        GraphRSSMProposer(world("network"), device="meta")
