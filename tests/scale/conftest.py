@@ -9,6 +9,7 @@ tests that need them skip, saying how to get them.
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,3 +47,7 @@ def pg_url(pg_cluster: PgCluster) -> str:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return ledger.default_url(tmp_path)
+
+
+# The engine-from-its-CLI harness lives with the browser tests; share it rather than copy it.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ui"))
