@@ -17,6 +17,8 @@ import pytest
 from cdp import BrowserUnavailable, Page, find_chromium, headless_page
 from engine_ui import UIServer, run_engine, tiny_curve, ui_server
 
+from ledger import Ledger, default_url
+
 pytestmark = pytest.mark.browser
 
 
@@ -29,11 +31,13 @@ def served_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UIServer]:
     home = tmp_path_factory.mktemp("verisim-home")
     hypotheses = tiny_curve(home / "hypotheses")
     with ui_server(home) as server:
-        done = run_engine(
-            home, "run", "--budget", "3m", "--hypotheses", str(hypotheses), "--no-progress"
-        )
+        # A local multi-process Dask cluster carries the trials (`--runner dask`, no address).
+        args = ["run", "--budget", "3m", "--hypotheses", str(hypotheses), "--no-progress"]
+        done = run_engine(home, *args, "--runner", "dask", "--workers", "2")
         assert done.returncode == 0, done.stdout + done.stderr
         assert "PLANT-curve" in done.stdout
+        with Ledger(default_url(home)) as led:
+            assert [r.runner for r in led.runs()] == ["dask-local[2]"]
         yield server
 
 
