@@ -68,26 +68,47 @@ def summarize(values: Sequence[float], x: float) -> Point:
     )
 
 
+def _label_params(trials: Sequence[TrialValue], x_key: str) -> list[str]:
+    """Parameters (besides x) that take more than one value: each value is its own curve."""
+    seen: dict[str, set[str]] = {}
+    for t in trials:
+        for key, value in t.params.items():
+            if key != x_key:
+                seen.setdefault(key, set()).add(repr(value))
+    return sorted(k for k, values in seen.items() if len(values) > 1)
+
+
 def curve_points(
     trials: Iterable[TrialValue], metric: str, x_key: str
 ) -> dict[str, dict[str, list[Point]]]:
-    """hypothesis id -> arm -> points along `x_key`, averaging `metric` over seeds.
+    """hypothesis id -> series label -> points along `x_key`, averaging `metric` over seeds.
 
-    Trials that lack the metric or a numeric `x_key` are skipped: they belong to other figures.
+    A series is one arm at one setting of every other parameter that varies (a grid over
+    driver and rho gives one curve per arm and driver, never a mean across drivers). Trials
+    that lack the metric or a numeric `x_key` are skipped: they belong to other figures.
     """
-    grouped: dict[str, dict[str, dict[float, list[float]]]] = {}
-    for t in trials:
-        x = t.params.get(x_key)
-        if metric not in t.metrics or isinstance(x, bool) or not isinstance(x, int | float):
-            continue
-        grouped.setdefault(t.hypothesis_id, {}).setdefault(t.arm, {}).setdefault(
-            float(x), []
-        ).append(float(t.metrics[metric]))
+    usable = [
+        t
+        for t in trials
+        if metric in t.metrics
+        and not isinstance(t.params.get(x_key), bool)
+        and isinstance(t.params.get(x_key), int | float)
+    ]
+    by_hypothesis: dict[str, list[TrialValue]] = {}
+    for t in usable:
+        by_hypothesis.setdefault(t.hypothesis_id, []).append(t)
     out: dict[str, dict[str, list[Point]]] = {}
-    for hid, arms in grouped.items():
-        for arm, by_x in arms.items():
-            points = [summarize(vals, x) for x, vals in sorted(by_x.items())]
-            out.setdefault(hid, {})[arm] = points
+    for hid, mine in by_hypothesis.items():
+        varying = _label_params(mine, x_key)
+        grouped: dict[str, dict[float, list[float]]] = {}
+        for t in mine:
+            label = " ".join([t.arm, *(f"{k}={t.params.get(k)}" for k in varying)])
+            x = float(t.params[x_key])
+            grouped.setdefault(label, {}).setdefault(x, []).append(float(t.metrics[metric]))
+        out[hid] = {
+            label: [summarize(vals, x) for x, vals in sorted(by_x.items())]
+            for label, by_x in grouped.items()
+        }
     return out
 
 
@@ -151,12 +172,13 @@ def horizon_figures(
             if not curves or all(len(p) < 2 for p in curves.values()):
                 continue
             series = tuple(Series(arm, tuple(points)) for arm, points in sorted(curves.items()))
+            horizon = "horizon" in metric
             figures.append(
                 Figure(
                     stem=f"{hid}-{metric}-vs-{x_key}",
-                    title=f"{hid}: {metric} vs {x_key}",
+                    title=f"{hid}: {'H_eps(rho)' if horizon else f'{metric} vs {x_key}'}",
                     xlabel=f"{x_key} (consultation budget)",
-                    ylabel=metric,
+                    ylabel=f"{metric} (faithful horizon H_eps)" if horizon else metric,
                     series=series,
                 )
             )

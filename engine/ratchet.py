@@ -256,6 +256,8 @@ class Ratchet:
                     self._promote(lever.next)
                     conclusion.promoted.append(lever.next)
                     continue
+                if lever.id in h.lever_path:
+                    continue  # a lever fires once per line: this is where the line ends
                 try:
                     child = derive_child(h, lever, catalog=self.catalog)
                 except HypothesisError as exc:

@@ -48,3 +48,16 @@ def test_render_formats() -> None:
     text = render(rows, Format.table, columns=["id", "outcome"])
     assert "confirmed" in text and "ci" not in text
     assert "(no rows)" in render([], Format.table, columns=["id"])
+
+
+def test_other_varying_parameters_get_their_own_curves() -> None:
+    trials = [
+        TrialValue("H", "m", {"rho": rho, "driver": driver}, {"h": float(rho) + (driver == "b")})
+        for rho in (0.0, 1.0)
+        for driver in ("a", "b")
+        for _ in range(2)
+    ]
+    curves = curve_points(trials, "h", "rho")["H"]
+    assert sorted(curves) == ["m driver=a", "m driver=b"]
+    assert [p.mean for p in curves["m driver=b"]] == [1.0, 2.0]
+    assert all(p.n == 2 for p in curves["m driver=a"])
