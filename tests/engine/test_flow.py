@@ -127,3 +127,38 @@ def test_artifacts_reach_prefect(planted_run: dict[str, Any]) -> None:
     assert {"run-summary", "verdict-family", "verdict-plant-null"} <= keys
     summary = next(a for a in found if a.key == "run-summary")
     assert "data:image/png;base64," in str(summary.data)
+
+
+def test_a_trial_cut_by_the_budget_is_marked_and_the_run_says_so(
+    prefect_api: str, tmp_path: Path
+) -> None:
+    from engine.flow import research_run
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    result = research_run(
+        ledger_url=url,
+        hypotheses_dir=str(PLANTED.parent / "slow"),
+        budget_seconds=8.0,
+        figures_dir=str(tmp_path / "figures"),
+    )
+    assert result["status"] == "budget_exhausted"
+    assert result["trials"]["cut"] == 1 and result["trials"]["finished"] == 0
+    with Ledger(url) as ledger:
+        trials = ledger.trials()
+        assert [t.status for t in trials] == ["cut"]  # the second seed never started
+        assert ledger.verdicts() == []
+        assert ledger.runs()[0].status == "budget_exhausted"
+
+
+def test_figures_command_redraws_from_the_ledger(
+    planted_run: dict[str, Any], tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    result = CliRunner().invoke(
+        app, ["figures", "--ledger", planted_run["url"], "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "PLANT-curve-horizon-vs-rho.png").read_bytes()[:4] == b"\x89PNG"
