@@ -1,0 +1,112 @@
+"""Settings resolve in a stated order and keep Prefect inside the data dir; the summary and
+artifacts say the same thing; batches are split so workers are not left idle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.artifacts import artifact_key, summary_markdown, verdict_table
+from engine.scheduler import split_for_workers
+from engine.settings import (
+    SettingsError,
+    apply_prefect_environment,
+    check_ledger_url,
+    data_paths,
+    resolve_ledger_url,
+)
+from engine.summary import RunSummary
+
+
+def test_ledger_url_precedence(tmp_path: Path) -> None:
+    env = {"VERISIM_HOME": str(tmp_path / "h")}
+    assert resolve_ledger_url(None, env) == f"sqlite:///{tmp_path / 'h' / 'ledger.db'}"
+    env["VERISIM_LEDGER_URL"] = "sqlite:///from-env.db"
+    assert resolve_ledger_url(None, env) == "sqlite:///from-env.db"
+    assert resolve_ledger_url("postgresql+psycopg://u@h/db", env) == "postgresql+psycopg://u@h/db"
+    assert data_paths({}).home == Path(".verisim").resolve()
+
+
+def test_ledger_url_checks(tmp_path: Path) -> None:
+    assert check_ledger_url(f"sqlite:///{tmp_path / 'x.db'}").get_backend_name() == "sqlite"
+    with pytest.raises(SettingsError, match="no ledger at"):
+        check_ledger_url(f"sqlite:///{tmp_path / 'x.db'}", must_exist=True)
+    with pytest.raises(SettingsError, match="unknown database"):
+        check_ledger_url("oracle9://x")
+    check_ledger_url("postgresql+psycopg://user@localhost:5432/db")  # parses; not opened here
+
+
+def test_prefect_environment_stays_in_the_data_dir(tmp_path: Path) -> None:
+    environ: dict[str, str] = {}
+    values = apply_prefect_environment(data_paths({"VERISIM_HOME": str(tmp_path)}), environ)
+    assert environ["PREFECT_HOME"] == str(tmp_path / "prefect") and (tmp_path / "prefect").is_dir()
+    assert environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    assert "PREFECT_API_URL" not in values
+
+
+def summary() -> RunSummary:
+    return RunSummary(
+        run_id=3,
+        status="budget_exhausted",
+        budget_seconds=900.0,
+        elapsed_seconds=899.0,
+        correction="holm",
+        trials={"finished": 10, "failed": 0, "cut": 1, "reused": 4},
+        verdicts=[
+            {
+                "hypothesis": "H1",
+                "hash": "a" * 64,
+                "cell": "rho=0.1",
+                "outcome": "confirmed",
+                "adjusted": "inconclusive",
+                "estimate": 1.5,
+                "ci_low": 1.0,
+                "ci_high": 2.0,
+                "n": 5,
+                "method": "BCa",
+                "p": 0.03125,
+                "adjusted_p": 0.0625,
+                "correction": "holm over 2 (all)",
+            }
+        ],
+        concluded=[{"hypothesis": "H1", "line": "confirmed"}],
+        children=[{"parent": "H1", "child": "H1/more", "when": "more"}],
+        passed_over={"H9": "needs ~2000s for 40 trials, 10s left"},
+    )
+
+
+def test_summary_text_and_markdown_agree() -> None:
+    s = summary()
+    text = s.text()
+    assert "run 3: budget_exhausted after 14m59s of 15m" in text
+    assert "H1 [rho=0.1]: confirmed -> inconclusive" in text and "H9: needs" in text
+    md = summary_markdown(s)
+    assert "| H1 | rho=0.1 | confirmed | inconclusive | 1.5 | [1, 2] | 5 |" in md
+    assert "H1 → **H1/more**" in md
+    assert RunSummary.from_dict(s.to_dict()) == s
+    row = verdict_table(s.verdicts)[0]
+    assert list(row) == [
+        "hypothesis",
+        "cell",
+        "outcome",
+        "adjusted",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "n",
+        "method",
+        "p",
+        "adjusted_p",
+        "correction",
+    ]
+    assert artifact_key("verdict-H8/replicate x") == "verdict-h8-replicate-x"
+
+
+def test_split_for_workers_keeps_every_trial_once() -> None:
+    batches = [list(range(0, 8)), list(range(8, 10))]
+    split = split_for_workers(batches, 4)  # type: ignore[arg-type]
+    assert len(split) == 4
+    assert sorted(x for b in split for x in b) == list(range(10))
+    assert split_for_workers(batches, 1) == batches  # type: ignore[arg-type]
+    assert split_for_workers([[1]], 8) == [[1]]  # type: ignore[list-item]
