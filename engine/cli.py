@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -130,7 +131,8 @@ def _hypotheses_dir(option: Path | None) -> Path:
 
 
 def _print(rows: list[dict[str, Any]], fmt: Format, columns: list[str] | None = None) -> None:
-    typer.echo(render(rows, fmt, columns=columns if fmt is Format.table else None))
+    width = shutil.get_terminal_size((200, 24)).columns  # 200 when piped
+    typer.echo(render(rows, fmt, columns=columns if fmt is Format.table else None, width=width))
 
 
 # --- run -----------------------------------------------------------------------------------

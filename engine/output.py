@@ -64,6 +64,7 @@ def render(
     *,
     columns: Sequence[str] | None = None,
     title: str | None = None,
+    width: int = 200,
 ) -> str:
     """The rows in `fmt`; `columns` picks and orders the table's (and CSV's) columns."""
     cols = columns_of(rows, columns)
@@ -82,7 +83,7 @@ def render(
         table.add_column(c, overflow="fold")
     for row in rows:
         table.add_row(*(_cell_text(row.get(c)) for c in cols))
-    console = Console(width=200, record=True, file=io.StringIO(), color_system=None)
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
     console.print(table)
     if not rows:
         console.print("(no rows)")
