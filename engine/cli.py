@@ -131,7 +131,8 @@ def _hypotheses_dir(option: Path | None) -> Path:
 
 
 def _print(rows: list[dict[str, Any]], fmt: Format, columns: list[str] | None = None) -> None:
-    width = shutil.get_terminal_size((200, 24)).columns  # 200 when piped
+    # A terminal gets tables that fit it; a pipe or file gets whole cells (nothing to wrap for).
+    width = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 200
     typer.echo(render(rows, fmt, columns=columns if fmt is Format.table else None, width=width))
 
 
