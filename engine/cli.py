@@ -196,7 +196,7 @@ def run(
 
     apply_prefect_environment(data_paths())
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    from engine.runner import execute_run
+    from engine.run_command import execute_run
 
     with user_errors():
         summary = execute_run(

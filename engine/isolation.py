@@ -1,6 +1,6 @@
 """Running trials in a child process that a deadline can really stop.
 
-`TrialProcess` keeps one `python -m engine.worker` child per batch and hands it one spec at a
+`TrialProcess` keeps one `python -m engine.trial_child` child per batch and hands it one spec at a
 time, so the caller decides before each trial whether it may start at all (an estimate that
 does not fit the remaining budget starts nothing) and, if one overruns the deadline, kills the
 child's whole process group: that trial is *cut*, the ones before it are already answered.
@@ -56,7 +56,7 @@ class TrialProcess:
         env = dict(os.environ)
         env.setdefault("PYTHONHASHSEED", "0")
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "engine.worker"],
+            [sys.executable, "-m", "engine.trial_child"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,

@@ -5,7 +5,7 @@ budget deadline that falls mid-trial kills this process (Prefect's timeouts cann
 blocking code in a thread). Nothing else may write to the protocol stream, so whatever an
 experiment prints is redirected to stderr.
 
-    python -m engine.worker    # stdin: {"spec": {...}} lines; stdout: one answer line each
+    python -m engine.trial_child    # stdin: {"spec": {...}} lines; stdout: one answer line each
 """
 
 from __future__ import annotations
