@@ -20,7 +20,11 @@ def build_catalog() -> Catalog:
         worlds=frozenset(WORLD_NAMES),
         proposers=frozenset(proposer_names()),
         experiments={
-            name: ExperimentInfo(metrics=frozenset(kind.metrics), params=frozenset(kind.params))
+            name: ExperimentInfo(
+                metrics=frozenset(kind.metrics),
+                params=frozenset(kind.params),
+                check=getattr(kind, "validate", None),
+            )
             for name, kind in EXPERIMENTS.items()
         },
     )

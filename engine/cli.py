@@ -91,8 +91,8 @@ LedgerOpt = Annotated[
     str | None,
     typer.Option(
         "--ledger",
-        help="SQLAlchemy URL of the ledger [env VERISIM_LEDGER_URL; default: "
-        "sqlite file in VERISIM_HOME (./.verisim/)].",
+        help="SQLAlchemy URL of the ledger (env VERISIM_LEDGER_URL; default: "
+        "a SQLite file in VERISIM_HOME, ./.verisim/ by default).",
         show_default=False,
     ),
 ]
@@ -101,7 +101,7 @@ HypothesesOpt = Annotated[
     Path | None,
     typer.Option(
         "--hypotheses",
-        help="Directory of hypothesis TOML files [default: the shipped registry].",
+        help="Directory of hypothesis TOML files (default: the shipped registry).",
         show_default=False,
     ),
 ]
@@ -247,7 +247,7 @@ def hypotheses_list(hypotheses: HypothesesOpt = None, fmt: FormatOpt = Format.ta
 def hypotheses_validate(
     path: Annotated[
         Path | None,
-        typer.Argument(help="A hypothesis file or directory [default: the shipped registry]."),
+        typer.Argument(help="A hypothesis file or directory (default: the shipped registry)."),
     ] = None,
 ) -> None:
     """Check hypothesis files; print every problem (file: field: reason) and exit 2 on any."""
@@ -416,7 +416,7 @@ def figures(
     ledger: LedgerOpt = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Output directory [default: VERISIM_HOME/figures]."),
+        typer.Option("--out", help="Output directory (default: VERISIM_HOME/figures)."),
     ] = None,
 ) -> None:
     """Regenerate the figures (H_eps vs rho, per hypothesis) from the ledger."""

@@ -6,7 +6,7 @@ hands in a `Catalog` of the names that exist.
 
 Public API (stable; the engine and CLI build on it):
 
-- `Catalog(worlds, proposers, experiments={name: ExperimentInfo(metrics, params)})`
+- `Catalog(worlds, proposers, experiments={name: ExperimentInfo(metrics, params, check)})`
 - `Hypothesis` (frozen pydantic model) with fields id, title, claim, source, world,
   world_config, experiment, priority (default 100, lower first), params, grid, arms
   (name -> `Arm(proposer, params, overrides)`), seeds (`Seeds(initial)`), effect

@@ -7,17 +7,26 @@ way), yet a file has to be checked against what really exists: so the engine bui
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
+
+ParamsCheck = Callable[[Mapping[str, Any]], None]
+"""Checks one arm's effective parameters in one cell; raises ValueError saying what is wrong."""
 
 
 @dataclass(frozen=True)
 class ExperimentInfo:
-    """What one experiment kind accepts (`params`) and returns (`metrics`)."""
+    """What one experiment kind accepts (`params`) and returns (`metrics`).
+
+    `check`, when the kind has one, validates values (types, ranges, the sealed training seeds)
+    so a file that could only fail at trial time is refused when it is loaded.
+    """
 
     metrics: frozenset[str]
     params: frozenset[str]
+    check: ParamsCheck | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "metrics", frozenset(self.metrics))

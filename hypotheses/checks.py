@@ -8,8 +8,9 @@ so a typo is fixed from the message alone.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from .catalog import Catalog, known
+from .catalog import Catalog, ParamsCheck, known
 from .model import Hypothesis
 
 Problem = tuple[str, str]
@@ -59,10 +60,45 @@ def catalog_problems(h: Hypothesis, catalog: Catalog) -> list[Problem]:
                 f"{known(info.metrics)}",
             )
         )
-    problems += _unknown_params("params", h.params, info.params, h.experiment)
-    problems += _unknown_params("grid", h.grid, info.params, h.experiment)
+    names = _unknown_params("params", h.params, info.params, h.experiment)
+    names += _unknown_params("grid", h.grid, info.params, h.experiment)
     for name in sorted(h.arms):
-        problems += _unknown_params(
+        names += _unknown_params(
             f"arms.{name}.overrides", h.arms[name].overrides, info.params, h.experiment
         )
+    if not names and info.check is not None:
+        names += _value_problems(h, info.check)
+    return problems + names
+
+
+def _value_problems(h: Hypothesis, check: ParamsCheck) -> list[Problem]:
+    """The kind's own value check on every (cell, arm), each distinct reason reported once,
+    at the field that introduced the bad value (an arm's overrides, the grid, or params)."""
+
+    def passes(params: dict[str, Any]) -> bool:
+        try:
+            check(params)
+        except ValueError:
+            return False
+        return True
+
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for cell in h.cells():
+        for name in sorted(h.arms):
+            overrides = h.arms[name].overrides
+            try:
+                check({**cell.params, **overrides})
+            except ValueError as exc:
+                reason = str(exc)
+                if reason in seen:
+                    continue
+                seen.add(reason)
+                if overrides and passes(dict(cell.params)):
+                    where = f"arms.{name}.overrides"
+                elif cell.values and passes(dict(h.params)):
+                    where = "grid"
+                else:
+                    where = "params"
+                problems.append((where, reason))
     return problems

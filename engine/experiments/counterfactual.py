@@ -21,13 +21,14 @@ faithfulness of apply(s, pred) against the true successor (network only).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from itertools import cycle, islice
 from typing import Any
 
 from engine.experiments import data
 from engine.experiments.base import ExperimentError, TrialSpec
 from engine.experiments.one_step import predictions
-from engine.experiments.params import Param, at_least, one_of, resolve
+from engine.experiments.params import Param, at_least, one_of, resolve, resolve_values
 from proposers import ProposerError, get_proposer
 from worlds.base import StepRecord
 
@@ -101,6 +102,11 @@ class Counterfactual:
     name = NAME
     params = frozenset(PARAMS)
     metrics = frozenset({"intervention_delta_exact", "change_safety", "train_examples"})
+
+    def validate(self, params: Mapping[str, Any]) -> None:
+        """Names, types and ranges of one arm's effective params, checked at load time (its
+        training seeds are `range(base_trajectories)`, far below the sealed range)."""
+        resolve_values(NAME, PARAMS, params)
 
     def run(self, spec: TrialSpec) -> dict[str, float]:
         p = resolve(NAME, PARAMS, spec)

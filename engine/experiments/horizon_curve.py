@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.experiments import data
-from engine.experiments.base import ArmSpec, ExperimentError, TrialSpec
-from engine.experiments.params import Param, at_least, in_range, one_of, resolve
+from engine.experiments.base import ExperimentError, TrialSpec
+from engine.experiments.params import Param, at_least, in_range, one_of, resolve, resolve_values
 from engine.loop import LoopError, run_at_rho
 from engine.operators import OBSERVATIONS, OPERATOR_NAMES, OperatorError
 from engine.policies import (
@@ -86,11 +86,9 @@ class HorizonCurve:
     """`mean_reachability_faithfulness` is returned only for worlds with reachability."""
 
     def validate(self, params: Mapping[str, Any]) -> None:
-        """Check one arm's effective params (hypothesis params with the arm's overrides) without
-        running anything: names, types, ranges and the sealed training seeds. Raises
-        ExperimentError, so a loader can refuse a file before any trial reaches the ledger."""
-        p = resolve(NAME, PARAMS, TrialSpec("", {}, NAME, dict(params), ArmSpec(""), 0))
-        data.training_spec(NAME, p)
+        """Names, types, ranges and the sealed training seeds of one arm's effective params,
+        checked at load time so a bad file never reaches the ledger (raises ExperimentError)."""
+        data.training_spec(NAME, resolve_values(NAME, PARAMS, params))
 
     def run(self, spec: TrialSpec) -> dict[str, float]:
         p = resolve(NAME, PARAMS, spec)

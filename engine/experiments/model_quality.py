@@ -14,12 +14,14 @@ Metrics: `teacher_forced_accuracy`, `delta_exact`, `bits_to_correct` (teacher-fo
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 from engine.experiments import data
 from engine.experiments.base import ExperimentError, TrialSpec
 from engine.experiments.horizon_curve import TRAINING_PARAMS
 from engine.experiments.one_step import predictions
-from engine.experiments.params import Param, at_least, resolve
+from engine.experiments.params import Param, at_least, resolve, resolve_values
 from engine.loop import run_at_rho
 
 NAME = "model_quality"
@@ -46,6 +48,11 @@ class ModelQuality:
             *HORIZON_EPS,
         }
     )
+
+    def validate(self, params: Mapping[str, Any]) -> None:
+        """Names, types, ranges and the sealed training seeds of one arm's effective params,
+        checked at load time so a bad file never reaches the ledger (raises ExperimentError)."""
+        data.training_spec(NAME, resolve_values(NAME, PARAMS, params))
 
     def run(self, spec: TrialSpec) -> dict[str, float]:
         p = resolve(NAME, PARAMS, spec)

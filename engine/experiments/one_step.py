@@ -20,9 +20,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine.experiments import data
-from engine.experiments.base import ArmSpec, TrialSpec
+from engine.experiments.base import TrialSpec
 from engine.experiments.horizon_curve import REACHABILITY_METRICS, TRAINING_PARAMS
-from engine.experiments.params import Param, at_least, in_range, resolve
+from engine.experiments.params import Param, at_least, in_range, resolve, resolve_values
 from engine.experiments.scoring import token_accuracy
 from proposers import Prediction
 from worlds.base import StepRecord
@@ -68,11 +68,9 @@ class OneStep:
     """`mean_reachability_faithfulness` is returned only for worlds with reachability."""
 
     def validate(self, params: Mapping[str, Any]) -> None:
-        """Check one arm's effective params (hypothesis params with the arm's overrides) without
-        running anything: names, types, ranges and the sealed training seeds. Raises
-        ExperimentError, so a loader can refuse a file before any trial reaches the ledger."""
-        p = resolve(NAME, PARAMS, TrialSpec("", {}, NAME, dict(params), ArmSpec(""), 0))
-        data.training_spec(NAME, p)
+        """Names, types, ranges and the sealed training seeds of one arm's effective params,
+        checked at load time so a bad file never reaches the ledger (raises ExperimentError)."""
+        data.training_spec(NAME, resolve_values(NAME, PARAMS, params))
 
     def run(self, spec: TrialSpec) -> dict[str, float]:
         p = resolve(NAME, PARAMS, spec)

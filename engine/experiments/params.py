@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.experiments.base import ExperimentError, TrialSpec
+from engine.experiments.base import ArmSpec, ExperimentError, TrialSpec
 
 Check = Callable[[Any], str | None]
 """Returns the reason a value is bad, or None."""
@@ -65,6 +65,13 @@ def resolve(experiment: str, table: Mapping[str, Param], spec: TrialSpec) -> dic
             raise ExperimentError(f"{experiment}: parameter {name!r} {reason}, got {value!r}")
         out[name] = value
     return out
+
+
+def resolve_values(
+    experiment: str, table: Mapping[str, Param], params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """`resolve` for effective params alone (no trial yet): what a kind's `validate` checks."""
+    return resolve(experiment, table, TrialSpec("", {}, experiment, dict(params), ArmSpec(""), 0))
 
 
 def in_range(low: float, high: float) -> Check:

@@ -39,6 +39,8 @@ def snapshot(url: str) -> dict[str, object]:
         ("bad_unknown_proposer", "unknown proposer 'nosuch'"),
         ("bad_lever_path", "no arm 'ghost'"),
         ("bad_toml", "invalid TOML at line 10"),
+        ("bad_sealed_seeds", "train_seeds [100001] are outside [0, 100000)"),
+        ("bad_param_value", "parameter 'rho' must be in [0, 1], got 2.0"),
     ],
 )
 def test_malformed_hypothesis_files(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from hyp_tomlw import dumps
 
 from hypotheses import (
     Catalog,
+    ExperimentInfo,
     Hypothesis,
     HypothesisError,
     HypothesisErrors,
@@ -372,3 +374,46 @@ def test_missing_directory(tmp_path: Path, catalog: Catalog) -> None:
     with pytest.raises(HypothesisError, match="no such directory"):
         load_directory(tmp_path / "none", catalog)
     assert load_directory(tmp_path, catalog) == []
+
+
+def test_kind_value_check_runs_on_every_cell_and_arm(
+    write: Writer, catalog: Catalog, doc: dict[str, Any]
+) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def check(params: Mapping[str, Any]) -> None:
+        seen.append(dict(params))
+        if params.get("steps", 0) > 30:
+            raise ValueError(f"one_step: parameter 'steps' too long, got {params['steps']}")
+
+    info = catalog.experiments["one_step"]
+    checked = Catalog(
+        worlds=catalog.worlds,
+        proposers=catalog.proposers,
+        experiments={"one_step": ExperimentInfo(info.metrics, info.params, check=check)},
+    )
+    doc["grid"] = {"driver": ["weighted", "uniform"]}
+    doc["arms"]["flat"]["overrides"] = {"steps": 12}
+    load_hypothesis(write(doc), checked)
+    # two cells x two arms; the arm's overrides win over the cell's params
+    assert {(p["driver"], p["steps"]) for p in seen} == {
+        ("uniform", 12),
+        ("uniform", 24),
+        ("weighted", 12),
+        ("weighted", 24),
+    }
+
+    # the field named is the one that brought the bad value in
+    doc["grid"] = {"steps": [10, 40]}
+    del doc["params"]["steps"]
+    doc["arms"]["flat"]["overrides"] = {"driver": "uniform"}
+    err = _error(write(doc, "grid.toml"), checked)
+    assert err.field == "grid" and err.reason == "one_step: parameter 'steps' too long, got 40"
+    doc["grid"] = {}
+    doc["arms"]["flat"]["overrides"] = {"steps": 50}
+    err = _error(write(doc, "arm.toml"), checked)
+    assert err.field == "arms.flat.overrides" and err.reason.endswith("got 50")
+    doc["params"]["steps"] = 60
+    doc["arms"]["flat"]["overrides"] = {}
+    err = _error(write(doc, "params.toml"), checked)
+    assert err.field == "params" and err.reason.endswith("got 60")
