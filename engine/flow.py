@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -206,7 +207,9 @@ def _loop(
         digest = h.content_hash
         ratchet.skipped.pop(h.id, None)
         if choice.requests:
-            batches = split_for_workers(batches_for(list(choice.requests)), workers)
+            batches = split_for_workers(
+                batches_for(list(choice.requests)), workers, partial(costs.estimate, hypothesis=h)
+            )
             logger.info(
                 "%s %s: %d trial(s) in %d batch(es), est. %s",
                 choice.mode,

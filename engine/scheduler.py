@@ -16,7 +16,7 @@ Cost of one trial, most specific evidence first:
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -170,19 +170,38 @@ def batches_for(requests: Sequence[TrialRequest]) -> list[list[TrialRequest]]:
 
 
 def split_for_workers(
-    batches: Sequence[Sequence[TrialRequest]], workers: int
+    batches: Sequence[Sequence[TrialRequest]],
+    workers: int,
+    cost: Callable[[TrialRequest], float | None] | None = None,
 ) -> list[list[TrialRequest]]:
-    """Split the largest batches in half until every worker has one (or batches are single).
+    """Split batches so `workers` finish together, and order them longest first.
 
-    One batch per (cell, arm) would leave workers idle on a two-arm hypothesis; halving keeps
-    seeds in order within each piece, so each piece is still a contiguous run of one arm.
+    One batch per (cell, arm) leaves a worker idle when the arms differ in cost (an oracle arm
+    can take ten times a null arm): the flow waits for the slowest batch before it decides.
+    So the costliest batch is halved (seeds stay in order, each piece is still a contiguous
+    run of one arm) until every worker has a batch and none holds more than a worker's share
+    of the total; then longest-first hands them out well. Each extra batch costs one task and
+    one trial process, hence the cap of four per worker. Without estimates every trial counts
+    as one unit.
     """
+
+    def units(batch: Sequence[TrialRequest]) -> float:
+        if cost is None:
+            return float(len(batch))
+        return sum(c if (c := cost(r)) is not None else 1.0 for r in batch)
+
     out = [list(b) for b in batches if b]
-    while len(out) < workers:
-        largest = max(range(len(out)), key=lambda i: len(out[i]), default=None)
-        if largest is None or len(out[largest]) < 2:
+    if workers <= 1:
+        return out
+    share = sum(units(b) for b in out) / workers
+    while len(out) < 4 * workers:
+        splittable = [i for i in range(len(out)) if len(out[i]) >= 2]
+        if not splittable:
+            break
+        largest = max(splittable, key=lambda i: units(out[i]))
+        if len(out) >= workers and units(out[largest]) <= share:
             break
         piece = out.pop(largest)
         half = (len(piece) + 1) // 2
         out[largest:largest] = [piece[:half], piece[half:]]
-    return out
+    return sorted(out, key=units, reverse=True)

@@ -13,7 +13,7 @@ If the ledger itself goes away (the database server stops), the worker stops cle
 which trial it last committed; the trial it was running stays claimed, goes stale, and the
 next worker or rerun picks it up.
 
-    python -m engine.workers --ledger postgresql+psycopg://USER@HOST/DB [--workers 4]
+    python -m engine.workers --ledger postgresql+psycopg://USER@HOST/DB   # one per core
 """
 
 from __future__ import annotations

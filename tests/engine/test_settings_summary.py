@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.artifacts import artifact_key, summary_markdown, verdict_table
 from engine.scheduler import split_for_workers
@@ -106,7 +108,35 @@ def test_summary_text_and_markdown_agree() -> None:
 def test_split_for_workers_keeps_every_trial_once() -> None:
     batches = [list(range(0, 8)), list(range(8, 10))]
     split = split_for_workers(batches, 4)  # type: ignore[arg-type]
-    assert len(split) == 4
+    assert len(split) >= 4
     assert sorted(x for b in split for x in b) == list(range(10))
     assert split_for_workers(batches, 1) == batches  # type: ignore[arg-type]
     assert split_for_workers([[1]], 8) == [[1]]  # type: ignore[list-item]
+
+
+def test_split_for_workers_balances_unequal_arms_longest_first() -> None:
+    # an expensive arm (10 s a trial) and a cheap one (1 s), eight seeds each, two workers
+    slow, fast = list(range(0, 8)), list(range(100, 108))
+    cost = {**dict.fromkeys(slow, 10.0), **dict.fromkeys(fast, 1.0)}
+    split = split_for_workers([slow, fast], 2, cost.get)  # type: ignore[arg-type,list-item]
+    assert sorted(x for b in split for x in b) == sorted(slow + fast)
+    loads = [sum(cost[x] for x in b) for b in split]
+    assert loads == sorted(loads, reverse=True)  # longest first
+    assert max(loads) <= sum(loads) / 2  # no batch exceeds one worker's share
+    assert all(b == sorted(b) for b in split)  # seeds stay in order within a piece
+    assert len(split) <= 8  # at most four batches per worker
+
+
+@given(
+    sizes=st.lists(st.integers(1, 12), min_size=1, max_size=6),
+    workers=st.integers(1, 6),
+)
+def test_split_for_workers_is_a_partition(sizes: list[int], workers: int) -> None:
+    batches, start = [], 0
+    for n in sizes:
+        batches.append(list(range(start, start + n)))
+        start += n
+    split = split_for_workers(batches, workers, lambda r: float(r % 3 + 1))  # type: ignore[arg-type,operator]
+    assert sorted(x for b in split for x in b) == list(range(start))
+    assert len(split) >= min(workers, start) or all(len(b) == 1 for b in split)
+    assert len(split) <= max(len(batches), 4 * workers)
