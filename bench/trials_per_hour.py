@@ -1,0 +1,194 @@
+"""Engine throughput: trials per hour with 1 vs N local workers, and the engine's overhead.
+
+    .venv/bin/python bench/trials_per_hour.py [--workers 1 2] [--seeds 16] [--steps 700]
+                                              [--runner process|dask] [--ledger-url URL]
+
+Each configuration is one real `verisim-engine run` (the CLI, the Prefect flow, the task
+runner, the ledger) over a fresh ledger and a fresh copy of two benchmark hypotheses
+(oracle-vs-null horizon curves on the filesystem world: 2 hypotheses x 2 arms x `--seeds`
+trials, each a `--steps`-step rollout). A Prefect server is started once beforehand and shared,
+as `verisim-engine ui` would be, so its ~10-20 s start-up is not charged to every run.
+
+Reported per configuration:
+
+- wall: the `run` command's wall time, start to exit (Python start-up, flow, pool, artifacts);
+- trials/hour: trials finished / wall;
+- body: the sum of the trial bodies' own durations, as the ledger records them (measured inside
+  the trial process, around the experiment call only);
+- overhead share: time outside trial bodies over the wall, per worker slot:
+  1 - body / (workers x wall). With one worker that is exactly (wall - body) / wall.
+
+`--ledger-url` takes a server URL template with `{name}` (e.g.
+`postgresql+psycopg://postgres@127.0.0.1:5432/{name}`): each configuration gets the database
+`bench_<runner>_<workers>`, which must exist and be upgraded (`verisim-engine ledger upgrade`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "tests" / "data" / "hypotheses" / "resume"
+CLI = [sys.executable, "-c", "from engine.cli import main; main()"]
+
+
+@dataclass(frozen=True)
+class Result:
+    runner: str
+    workers: int
+    trials: int
+    wall_s: float
+    flow_s: float
+    body_s: float
+
+    @property
+    def trials_per_hour(self) -> float:
+        return self.trials / self.wall_s * 3600.0
+
+    @property
+    def overhead_share(self) -> float:
+        return 1.0 - self.body_s / (self.workers * self.wall_s)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env(home: Path, api: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update({"VERISIM_HOME": str(home), "PYTHONHASHSEED": "0"})
+    if api is not None:
+        env["PREFECT_API_URL"] = api
+        env["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "WARNING"
+    return env
+
+
+@contextlib.contextmanager
+def prefect_server(home: Path) -> Iterator[str]:
+    """`verisim-engine ui` on a free loopback port; yields its API URL."""
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    proc = subprocess.Popen(
+        [*CLI, "ui", "--port", str(port)],
+        cwd=ROOT,
+        env=_env(home, None),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{api}/health", timeout=2):
+                break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the Prefect server did not start")
+            time.sleep(0.5)
+        yield api
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
+
+
+def write_hypotheses(directory: Path, seeds: int, steps: int) -> int:
+    """The benchmark hypotheses (the resume test's pair, resized); returns the trial count."""
+    directory.mkdir(parents=True)
+    count = 0
+    for source in sorted(SOURCE.glob("*.toml")):
+        text = source.read_text(encoding="utf-8")
+        text = text.replace("initial = [0, 1, 2, 3]", f"initial = {list(range(seeds))}")
+        text = text.replace("steps = 700", f"steps = {steps}").replace(
+            "steps = 500", f"steps = {steps}"
+        )
+        (directory / source.name).write_text(text, encoding="utf-8")
+        count += 2 * seeds
+    return count
+
+
+def measure(
+    workdir: Path, api: str, runner: str, workers: int, seeds: int, steps: int, ledger: str | None
+) -> Result:
+    from ledger import Ledger
+
+    home = workdir / f"{runner}-{workers}"
+    hypotheses = home / "hypotheses"
+    planned = write_hypotheses(hypotheses, seeds, steps)
+    url = ledger.format(name=f"bench_{runner}_{workers}") if ledger else None
+    url = url or f"sqlite:///{home / 'ledger.db'}"
+    args = ["run", "--budget", "30m", "--hypotheses", str(hypotheses), "--ledger", url]
+    args += ["--workers", str(workers), "--runner", runner, "--no-progress"]
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*CLI, *args], cwd=ROOT, env=_env(home, api), capture_output=True, text=True
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"run failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    with Ledger(url) as led:
+        trials = led.trials(status="finished")
+        (run,) = led.runs()
+    if len(trials) != planned:
+        raise SystemExit(f"expected {planned} finished trials, the ledger has {len(trials)}")
+    assert run.finished_at is not None
+    return Result(
+        runner=runner,
+        workers=workers,
+        trials=len(trials),
+        wall_s=wall,
+        flow_s=(run.finished_at - run.started_at).total_seconds(),
+        body_s=sum(t.duration_s or 0.0 for t in trials),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--seeds", type=int, default=16)
+    parser.add_argument("--steps", type=int, default=700)
+    parser.add_argument("--runner", choices=("process", "dask"), default="process")
+    parser.add_argument("--ledger-url", help="server URL template with {name} (default SQLite)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="verisim-bench-"))
+    try:
+        with prefect_server(workdir / "prefect") as api:
+            results = [
+                measure(workdir, api, args.runner, w, args.seeds, args.steps, args.ledger_url)
+                for w in args.workers
+            ]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if args.json:
+        rows = [
+            {**asdict(r), "trials_per_hour": r.trials_per_hour, "overhead_share": r.overhead_share}
+            for r in results
+        ]
+        print(json.dumps({"machine": platform.platform(), "cpus": os.cpu_count(), "runs": rows}))
+        return
+    print(f"{platform.platform()}, {os.cpu_count()} CPUs; trials: {args.seeds} seeds x 4 arms")
+    print("runner   workers  trials  wall_s  flow_s  body_s  trials/hour  overhead")
+    for r in results:
+        print(
+            f"{r.runner:<8} {r.workers:>7} {r.trials:>7} {r.wall_s:>7.1f} {r.flow_s:>7.1f} "
+            f"{r.body_s:>7.1f} {r.trials_per_hour:>12.0f} {r.overhead_share:>8.1%}"
+        )
+
+
+if __name__ == "__main__":
+    main()
