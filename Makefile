@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUDGET ?= 15m
+WORKERS ?= 2
 
 .PHONY: setup run test lint typecheck check bench clean
 
@@ -17,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/verisim-engine run --budget $(BUDGET)
+	$(BIN)/verisim-engine run --budget $(BUDGET) --workers $(WORKERS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 -m "not slow"

@@ -125,8 +125,10 @@ def test_artifacts_reach_prefect(planted_run: dict[str, Any]) -> None:
         )
     keys = {a.key for a in found}
     assert {"run-summary", "verdict-family", "verdict-plant-null"} <= keys
-    summary = next(a for a in found if a.key == "run-summary")
-    assert "data:image/png;base64," in str(summary.data)
+    # the harness's server is shared by this worker's tests: pick this module's run summaries
+    planted = [a for a in found if a.key == "run-summary" and "PLANT-curve" in str(a.data)]
+    assert planted, "no run summary of the planted run"
+    assert any("data:image/png;base64," in str(a.data) for a in planted)  # the H_eps(rho) plot
 
 
 def test_a_trial_cut_by_the_budget_is_marked_and_the_run_says_so(
