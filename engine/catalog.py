@@ -23,7 +23,7 @@ def build_catalog() -> Catalog:
             name: ExperimentInfo(
                 metrics=frozenset(kind.metrics),
                 params=frozenset(kind.params),
-                check=getattr(kind, "validate", None),
+                check=kind.validate,
             )
             for name, kind in EXPERIMENTS.items()
         },

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import socket
 import time
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -207,9 +206,8 @@ def _loop(
         digest = h.content_hash
         ratchet.skipped.pop(h.id, None)
         if choice.requests:
-            batches = split_for_workers(
-                batches_for(list(choice.requests)), workers, partial(costs.estimate, hypothesis=h)
-            )
+            estimates = {r.key: costs.estimate(r, h) for r in choice.requests}
+            batches = split_for_workers(batches_for(list(choice.requests)), workers, estimates)
             logger.info(
                 "%s %s: %d trial(s) in %d batch(es), est. %s",
                 choice.mode,
@@ -226,7 +224,7 @@ def _loop(
                     run_id,
                     batch,
                     trial_deadline,
-                    [costs.estimate(r, h) for r in batch],
+                    [estimates[r.key] for r in batch],
                     _label(batch),
                 )
                 for batch in batches

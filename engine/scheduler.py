@@ -16,7 +16,7 @@ Cost of one trial, most specific evidence first:
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -172,7 +172,7 @@ def batches_for(requests: Sequence[TrialRequest]) -> list[list[TrialRequest]]:
 def split_for_workers(
     batches: Sequence[Sequence[TrialRequest]],
     workers: int,
-    cost: Callable[[TrialRequest], float | None] | None = None,
+    estimates: Mapping[str, float | None] | None = None,
 ) -> list[list[TrialRequest]]:
     """Split batches so `workers` finish together, and order them longest first.
 
@@ -181,14 +181,13 @@ def split_for_workers(
     So the costliest batch is halved (seeds stay in order, each piece is still a contiguous
     run of one arm) until every worker has a batch and none holds more than a worker's share
     of the total; then longest-first hands them out well. Each extra batch costs one task and
-    one trial process, hence the cap of four per worker. Without estimates every trial counts
-    as one unit.
+    one trial process, hence the cap of four per worker. `estimates` maps trial keys to
+    seconds; a trial without one (or with None) counts as one unit.
     """
+    known = estimates or {}
 
     def units(batch: Sequence[TrialRequest]) -> float:
-        if cost is None:
-            return float(len(batch))
-        return sum(c if (c := cost(r)) is not None else 1.0 for r in batch)
+        return sum(c if (c := known.get(r.key)) is not None else 1.0 for r in batch)
 
     out = [list(b) for b in batches if b]
     if workers <= 1:

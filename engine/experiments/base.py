@@ -51,6 +51,12 @@ class ExperimentKind(Protocol):
     params: frozenset[str]
     """The parameter names `run` accepts in `params` (anything else is a validation error)."""
 
+    def validate(self, params: Mapping[str, Any]) -> None:
+        """Check one arm's effective params (names, types, ranges, sealed training seeds)
+        without running anything; raise ExperimentError. The loader calls it on every cell and
+        arm, so a file that could only fail at trial time is refused before the ledger sees it."""
+        ...
+
     def run(self, spec: TrialSpec) -> dict[str, float]:
         """Run one trial. Pure: same spec, same metrics, in any process."""
         ...

@@ -104,8 +104,8 @@ class Counterfactual:
     metrics = frozenset({"intervention_delta_exact", "change_safety", "train_examples"})
 
     def validate(self, params: Mapping[str, Any]) -> None:
-        """Names, types and ranges of one arm's effective params, checked at load time (its
-        training seeds are `range(base_trajectories)`, far below the sealed range)."""
+        """`ExperimentKind.validate`: the params table (training seeds are
+        `range(base_trajectories)`, far below the sealed range)."""
         resolve_values(NAME, PARAMS, params)
 
     def run(self, spec: TrialSpec) -> dict[str, float]:

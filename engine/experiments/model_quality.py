@@ -50,8 +50,7 @@ class ModelQuality:
     )
 
     def validate(self, params: Mapping[str, Any]) -> None:
-        """Names, types, ranges and the sealed training seeds of one arm's effective params,
-        checked at load time so a bad file never reaches the ledger (raises ExperimentError)."""
+        """`ExperimentKind.validate`: the params table and the sealed training seeds."""
         data.training_spec(NAME, resolve_values(NAME, PARAMS, params))
 
     def run(self, spec: TrialSpec) -> dict[str, float]:

@@ -3,7 +3,10 @@ artifacts say the same thing; batches are split so workers are not left idle."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -105,20 +108,40 @@ def test_summary_text_and_markdown_agree() -> None:
     assert artifact_key("verdict-H8/replicate x") == "verdict-h8-replicate-x"
 
 
+@dataclass(frozen=True)
+class Req:
+    """What split_for_workers reads of a trial request: its key (the seed, here)."""
+
+    n: int
+
+    @property
+    def key(self) -> str:
+        return str(self.n)
+
+
+def reqs(ns: Iterable[int]) -> list[Req]:
+    return [Req(n) for n in ns]
+
+
+def ns(split: list[list[Any]]) -> list[list[int]]:
+    return [[r.n for r in b] for b in split]
+
+
 def test_split_for_workers_keeps_every_trial_once() -> None:
-    batches = [list(range(0, 8)), list(range(8, 10))]
-    split = split_for_workers(batches, 4)  # type: ignore[arg-type]
+    batches = [reqs(range(0, 8)), reqs(range(8, 10))]
+    split = ns(split_for_workers(batches, 4))  # type: ignore[arg-type]
     assert len(split) >= 4
     assert sorted(x for b in split for x in b) == list(range(10))
     assert split_for_workers(batches, 1) == batches  # type: ignore[arg-type]
-    assert split_for_workers([[1]], 8) == [[1]]  # type: ignore[list-item]
+    assert ns(split_for_workers([reqs([1])], 8)) == [[1]]  # type: ignore[list-item]
 
 
 def test_split_for_workers_balances_unequal_arms_longest_first() -> None:
     # an expensive arm (10 s a trial) and a cheap one (1 s), eight seeds each, two workers
     slow, fast = list(range(0, 8)), list(range(100, 108))
     cost = {**dict.fromkeys(slow, 10.0), **dict.fromkeys(fast, 1.0)}
-    split = split_for_workers([slow, fast], 2, cost.get)  # type: ignore[arg-type,list-item]
+    estimates = {str(n): c for n, c in cost.items()}
+    split = ns(split_for_workers([reqs(slow), reqs(fast)], 2, estimates))  # type: ignore[list-item]
     assert sorted(x for b in split for x in b) == sorted(slow + fast)
     loads = [sum(cost[x] for x in b) for b in split]
     assert loads == sorted(loads, reverse=True)  # longest first
@@ -134,9 +157,10 @@ def test_split_for_workers_balances_unequal_arms_longest_first() -> None:
 def test_split_for_workers_is_a_partition(sizes: list[int], workers: int) -> None:
     batches, start = [], 0
     for n in sizes:
-        batches.append(list(range(start, start + n)))
+        batches.append(reqs(range(start, start + n)))
         start += n
-    split = split_for_workers(batches, workers, lambda r: float(r % 3 + 1))  # type: ignore[arg-type,operator]
+    estimates = {str(n): float(n % 3 + 1) for n in range(start)}
+    split = ns(split_for_workers(batches, workers, estimates))  # type: ignore[arg-type]
     assert sorted(x for b in split for x in b) == list(range(start))
     assert len(split) >= min(workers, start) or all(len(b) == 1 for b in split)
     assert len(split) <= max(len(batches), 4 * workers)
