@@ -30,6 +30,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import shutil
 import socket
 import subprocess
@@ -112,11 +113,13 @@ def write_hypotheses(directory: Path, seeds: int, steps: int) -> int:
     count = 0
     for source in sorted(SOURCE.glob("*.toml")):
         text = source.read_text(encoding="utf-8")
-        text = text.replace("initial = [0, 1, 2, 3]", f"initial = {list(range(seeds))}")
-        text = text.replace("steps = 700", f"steps = {steps}").replace(
-            "steps = 500", f"steps = {steps}"
+        resized, n_seeds = re.subn(
+            r"(?m)^initial = \[.*\]$", f"initial = {list(range(seeds))}", text
         )
-        (directory / source.name).write_text(text, encoding="utf-8")
+        resized, n_steps = re.subn(r"(?m)^steps = \d+$", f"steps = {steps}", resized)
+        if (n_seeds, n_steps) != (1, 1):  # the source file changed shape: say so, measure nothing
+            raise SystemExit(f"{source}: expected one `initial = [...]` and one `steps = N` line")
+        (directory / source.name).write_text(resized, encoding="utf-8")
         count += 2 * seeds
     return count
 
