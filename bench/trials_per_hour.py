@@ -44,7 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "tests" / "data" / "hypotheses" / "resume"
-CLI = [sys.executable, "-c", "from engine.cli import main; main()"]
+CLI = [sys.executable, "-c", "from engine.cli.app import main; main()"]
 
 
 @dataclass(frozen=True)

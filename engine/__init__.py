@@ -1,32 +1,23 @@
-"""The engine: the loop, the experiment kinds, the statistics, and the autonomous ratchet.
+"""The engine: composes worlds, proposers, hypotheses and the ledger into autonomous research.
 
-It composes the other packages (worlds, proposers, hypotheses, ledger) and is the only one that
-imports Prefect, and only in `engine.flow`, `engine.run_command` and `engine.artifacts`, which
-run after `engine.settings` has pointed Prefect into the data directory. Importing `engine` itself
-is cheap: the trial processes import only what a trial needs.
+Each sub-package is one concern, named for it:
 
-Public surface, by module:
+- `engine.rollout`: the propose -> consult -> verify -> correct loop, its consultation policies
+  and its correction operators (pure; no Prefect, no ledger).
+- `engine.experiments`: the experiment kinds, pure functions `(params, arm, seed) -> metrics`,
+  and the catalogue of names that hypothesis files are validated against.
+- `engine.judging`: the statistics (paired bootstrap, decision rule, family correction) and the
+  per-cell verdicts built from them.
+- `engine.execution`: trial identity (keys, specs), idempotent trial batches, the killable trial
+  process, the Prefect task runners, queue workers and exact replay.
+- `engine.ratchet`: the Prefect flow that runs a research session until its budget is spent,
+  the scheduler that picks what fits, budgets, and the ledger writes of pre-registration,
+  verdicts and levers.
+- `engine.reporting`: the run summary, figures, ledger views and Prefect artifacts.
+- `engine.cli`: the `verisim-engine` command line (Typer) and its terminal output.
+- `engine.settings`: the data directory, ledger URL resolution and Prefect's environment.
 
-- `engine.flow.research_run(ledger_url, hypotheses_dir, budget_seconds, deadline=None,
-  workers=1, recompute=False, correction="holm", runner_label=..., figures_dir=None)`:
-  the Prefect flow; returns the run summary as a dict (`engine.summary.RunSummary`).
-- `engine.run_command.execute_run(...)`: the flow behind `verisim-engine run` (task runner, one
-  Prefect API for every process, the live progress bar).
-- `engine.cli.app` / `main`: the `verisim-engine` command line (Typer).
-- `engine.budget`: `parse_budget("1h30m") -> 5400.0`, `format_seconds`, `Budget`, `BudgetError`.
-- `engine.settings`: data directory (`VERISIM_HOME`), ledger URL resolution
-  (`--ledger` > `VERISIM_LEDGER_URL` > SQLite in the data dir), Prefect's environment.
-- `engine.trials`: `TrialRequest`, `plan_trials(h)`, `trial_key(...)`, spec (de)serialization,
-  `execute(spec)`; `engine.isolation.TrialProcess` runs trials in a killable child process
-  (`engine.trial_child` is that child); `engine.batch.run_batch` is the idempotent trial task
-  body.
-- `engine.runners`: which Prefect task runner carries the trials (process pool, local or remote
-  Dask); `engine.workers`: standalone workers that drain the ledger's trial queue with claims
-  and heartbeats (the Prefect-free way to add machines).
-- `engine.scheduler`: pure choice of the next version that fits the budget (`choose`,
-  `CostModel`); `engine.ratchet.Ratchet`: the ledger writes of pre-registration, verdicts and
-  levers; `engine.verdicts`: per-cell verdicts and the family correction.
-- `engine.figures`, `engine.artifacts`, `engine.views`, `engine.replay`, `engine.ui`.
-- `engine.loop`, `engine.policies`, `engine.operators`, `engine.experiments`, `engine.stats`:
-  see their modules.
+Only `engine.ratchet.flow`, `engine.cli.run` and `engine.reporting.artifacts` import Prefect, and
+they run after `engine.settings` has pointed Prefect into the data directory, so a trial process
+imports only what a trial needs.
 """

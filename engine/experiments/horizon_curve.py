@@ -2,7 +2,7 @@
 
 The eval actions come from the world's driver at the trial's sealed evaluation seed (see
 `data.py`); the arm's proposer is fitted inside the trial on the training params; the rollout
-follows the seed's runner (`engine.loop`). A hypothesis sweeps `rho` with a grid to draw the
+follows the seed's runner (`engine.rollout.loop`). A hypothesis sweeps `rho` with a grid to draw the
 H_eps(rho) curve, one verdict per cell.
 
 Metrics:
@@ -23,9 +23,9 @@ from typing import Any
 from engine.experiments import data
 from engine.experiments.base import ExperimentError, TrialSpec
 from engine.experiments.params import Param, at_least, in_range, one_of, resolve, resolve_values
-from engine.loop import LoopError, run_at_rho
-from engine.operators import OBSERVATIONS, OPERATOR_NAMES, OperatorError
-from engine.policies import (
+from engine.rollout.loop import LoopError, run_at_rho
+from engine.rollout.operators import OBSERVATIONS, OPERATOR_NAMES, OperatorError
+from engine.rollout.policies import (
     POLICY_NAMES,
     PROBE_POLICY_NAMES,
     PolicyError,

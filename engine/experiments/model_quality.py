@@ -22,7 +22,7 @@ from engine.experiments.base import ExperimentError, TrialSpec
 from engine.experiments.horizon_curve import TRAINING_PARAMS
 from engine.experiments.one_step import predictions
 from engine.experiments.params import Param, at_least, resolve, resolve_values
-from engine.loop import run_at_rho
+from engine.rollout.loop import run_at_rho
 
 NAME = "model_quality"
 

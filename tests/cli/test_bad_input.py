@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from engine.cli import app
+from engine.cli.app import app
 from ledger import Ledger
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "hypotheses"

@@ -10,7 +10,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from engine.cli import app
+from engine.cli.app import app
 
 runner = CliRunner()
 

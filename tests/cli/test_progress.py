@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from engine.run_command import _counts, live_progress
+from engine.cli.run import _counts, live_progress
 from ledger import Ledger
 
 

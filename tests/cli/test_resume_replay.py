@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from engine.cli import app
+from engine.cli.app import app
 from ledger import Ledger
 
 RESUME = Path(__file__).resolve().parents[1] / "data" / "hypotheses" / "resume"
@@ -78,7 +78,7 @@ def resumed(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> dict[
     out, err = again.communicate(timeout=300)
     assert again.returncode == 0, err
     # The uninterrupted reference, in a ledger of its own (in this process: same flow).
-    from engine.flow import research_run
+    from engine.ratchet.flow import research_run
 
     ref_url = f"sqlite:///{root / 'reference.db'}"
     ref = research_run(

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.batch import holder_is_dead, run_batch
-from engine.isolation import TrialProcess
-from engine.trials import TrialRequest, plan_trials, spec_to_dict
+from engine.execution.batch import holder_is_dead, run_batch
+from engine.execution.isolation import TrialProcess
+from engine.execution.trials import TrialRequest, plan_trials, spec_to_dict
 from hypotheses import Hypothesis, parse_hypothesis
 from ledger import Ledger
 

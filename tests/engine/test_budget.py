@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.budget import Budget, BudgetError, format_seconds, parse_budget
+from engine.ratchet.budget import Budget, BudgetError, format_seconds, parse_budget
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,15 @@ import io
 import json
 from pathlib import Path
 
-from engine.figures import TrialValue, curve_points, draw, horizon_figures, png_data_uri, slug
-from engine.output import Format, render
+from engine.cli.output import Format, render
+from engine.reporting.figures import (
+    TrialValue,
+    curve_points,
+    draw,
+    horizon_figures,
+    png_data_uri,
+    slug,
+)
 
 
 def trials() -> list[TrialValue]:

@@ -17,7 +17,7 @@ PLANTED = Path(__file__).resolve().parents[1] / "data" / "hypotheses" / "planted
 
 
 def run_flow(url: str, figures: Path, **kwargs: Any) -> dict[str, Any]:
-    from engine.flow import research_run
+    from engine.ratchet.flow import research_run
 
     result: dict[str, Any] = research_run(
         ledger_url=url,
@@ -134,7 +134,7 @@ def test_artifacts_reach_prefect(planted_run: dict[str, Any]) -> None:
 def test_a_trial_cut_by_the_budget_is_marked_and_the_run_says_so(
     prefect_api: str, tmp_path: Path
 ) -> None:
-    from engine.flow import research_run
+    from engine.ratchet.flow import research_run
 
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     result = research_run(
@@ -157,7 +157,7 @@ def test_figures_command_redraws_from_the_ledger(
 ) -> None:
     from typer.testing import CliRunner
 
-    from engine.cli import app
+    from engine.cli.app import app
 
     result = CliRunner().invoke(
         app, ["figures", "--ledger", planted_run["url"], "--out", str(tmp_path)]

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from engine.execution.trials import TrialRequest
 from engine.experiments.base import ArmSpec, TrialSpec
-from engine.scheduler import (
+from engine.ratchet.scheduler import (
     OVERHEAD_SECONDS_PER_BATCH,
     CostModel,
     FinishedTiming,
@@ -17,7 +18,6 @@ from engine.scheduler import (
     choose,
     plan_seconds,
 )
-from engine.trials import TrialRequest
 from hypotheses import Hypothesis, parse_hypothesis
 
 

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.artifacts import artifact_key, summary_markdown, verdict_table
-from engine.scheduler import split_for_workers
+from engine.ratchet.scheduler import split_for_workers
+from engine.reporting.artifacts import artifact_key, summary_markdown, verdict_table
+from engine.reporting.summary import RunSummary
 from engine.settings import (
     SettingsError,
     apply_prefect_environment,
@@ -21,7 +22,6 @@ from engine.settings import (
     data_paths,
     resolve_ledger_url,
 )
-from engine.summary import RunSummary
 
 
 def test_ledger_url_precedence(tmp_path: Path) -> None:

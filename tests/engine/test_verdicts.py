@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.verdicts import (
+from engine.judging.verdicts import (
     FamilyMember,
     TrialResult,
     correct_family,
@@ -104,7 +104,7 @@ def test_correction_only_ever_takes_a_confirmation_away(
 
 
 def test_unknown_correction_is_refused() -> None:
-    from engine.stats import StatsError
+    from engine.judging.stats import StatsError
 
     with pytest.raises(StatsError):
         correct_family([], "bonferroni")

@@ -20,7 +20,7 @@ from engine.experiments import (
     set_proposer_cache,
 )
 from engine.experiments.scoring import field_tokens, token_accuracy
-from engine.loop import run_at_rho
+from engine.rollout.loop import run_at_rho
 from worlds import get_world
 
 WORLDS = ("filesystem", "network")

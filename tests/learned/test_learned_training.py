@@ -234,7 +234,7 @@ def test_concurrent_processes_train_a_shared_model_once(tmp_path: Path) -> None:
 
 
 def test_the_loop_updates_online_exactly_on_its_consults() -> None:
-    from engine.loop import run_at_rho
+    from engine.rollout.loop import run_at_rho
 
     w = world("network")
     actions = [r.action for r in w.trajectory("weighted", 100_003, 10)]

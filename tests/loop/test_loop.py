@@ -10,9 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import policies as pol
-from engine.loop import LoopError, faithful_horizon, run_at_rho, run_rollout, unaided_signals
-from engine.policies import (
+from engine.rollout import policies as pol
+from engine.rollout.loop import (
+    LoopError,
+    faithful_horizon,
+    run_at_rho,
+    run_rollout,
+    unaided_signals,
+)
+from engine.rollout.policies import (
     DriftTriggered,
     FixedInterval,
     Never,

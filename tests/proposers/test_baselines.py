@@ -178,7 +178,7 @@ def test_frequency_online_update_counts_consulted_transitions_and_resets() -> No
 
 
 def test_online_frequency_in_the_loop_is_deterministic_and_starts_from_the_fit() -> None:
-    from engine.loop import run_at_rho
+    from engine.rollout.loop import run_at_rho
 
     world = get_world("filesystem")
     freq = get_proposer("frequency", world)

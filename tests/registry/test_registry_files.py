@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from engine.catalog import build_catalog
+from engine.execution.trials import plan_trials
 from engine.experiments import EXPERIMENTS, get_experiment
-from engine.trials import plan_trials
+from engine.experiments.catalog import build_catalog
 from hypotheses import (
     OUTCOMES,
     Hypothesis,

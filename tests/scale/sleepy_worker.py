@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from trialqueue import SleepExecutor
 
-from engine.workers import WorkerIdentity, drain
+from engine.execution.workers import WorkerIdentity, drain
 from ledger import Ledger, LedgerError
 
 

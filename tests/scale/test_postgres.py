@@ -107,7 +107,7 @@ def test_a_killed_worker_s_trial_goes_back_to_the_queue(pg_url: str) -> None:
 def test_an_unreachable_ledger_is_one_clear_error() -> None:
     url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/verisim"
     done = subprocess.run(
-        [sys.executable, "-m", "engine.workers", "--ledger", url],
+        [sys.executable, "-m", "engine.execution.workers", "--ledger", url],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.runners import (
+from engine.execution.runners import (
     RunnerError,
     RunnerSpec,
     check_ledger_for,

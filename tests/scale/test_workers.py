@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from trialqueue import SleepExecutor, expected_metrics, seed_queue
 
-from engine.isolation import Answer
-from engine.workers import (
+from engine.execution.isolation import Answer
+from engine.execution.workers import (
     DrainReport,
     Heartbeat,
     WorkerIdentity,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from engine.isolation import Answer
+from engine.execution.isolation import Answer
 from ledger import Ledger, TrialRecord
 from ledger.jsonutil import digest, trial_key
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import stats
-from engine.stats import StatsError
+from engine.judging import stats
+from engine.judging.stats import StatsError
 
 finite = st.floats(min_value=-100, max_value=100, allow_nan=False, allow_infinity=False)
 positive = st.floats(min_value=0.5, max_value=100, allow_nan=False, allow_infinity=False)

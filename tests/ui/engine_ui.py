@@ -23,7 +23,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PLANTED = ROOT / "tests" / "data" / "hypotheses" / "planted"
-CLI = [sys.executable, "-c", "from engine.cli import main; main()"]
+CLI = [sys.executable, "-c", "from engine.cli.app import main; main()"]
 START_SECONDS = 180.0
 
 

@@ -16,9 +16,9 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from engine.runners import RunnerSpec
+from engine.execution.runners import RunnerSpec
+from engine.reporting.summary import RunSummary
 from engine.settings import EPHEMERAL_STARTUP_SECONDS
-from engine.summary import RunSummary
 
 POLL_SECONDS = 1.0
 
@@ -100,7 +100,7 @@ def prefect_api() -> Iterator[None]:
     if os.environ.get("PREFECT_API_URL"):
         yield
         return
-    from engine.ui import running_ui_api
+    from engine.cli.ui import running_ui_api
 
     api = running_ui_api()
     if api is not None:  # a `verisim-engine ui` is up: report to it, the flows show live
@@ -151,10 +151,10 @@ def _task_runner(runner: RunnerSpec) -> Any:
     """The Prefect task runner: a process pool for N > 1 local workers, Dask when asked.
 
     With one local worker the task runs on a thread of the flow process: its trials still run
-    in their own killable process (`engine.isolation`), and a one-process pool would only add
-    a spawned interpreter that imports Prefect (~5 s) for nothing.
+    in their own killable process (`engine.execution.isolation`), and a one-process pool would
+    only add a spawned interpreter that imports Prefect (~5 s) for nothing.
     """
-    from engine.runners import make_task_runner
+    from engine.execution.runners import make_task_runner
 
     if runner.kind == "process" and runner.workers == 1:
         from prefect.task_runners import ThreadPoolTaskRunner
@@ -176,7 +176,7 @@ def execute_run(
 ) -> RunSummary:
     """Run the flow (Prefect environment already applied) and return its summary."""
     started = time.time()
-    from engine.flow import research_run
+    from engine.ratchet.flow import research_run
 
     task_runner: Any = _task_runner(runner)
     flow_fn = research_run.with_options(task_runner=task_runner)

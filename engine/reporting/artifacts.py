@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from engine.figures import png_data_uri
-from engine.summary import VERDICT_FIELDS, RunSummary
+from engine.reporting.figures import png_data_uri
+from engine.reporting.summary import VERDICT_FIELDS, RunSummary
 
 
 def artifact_key(text: str) -> str:

@@ -1,9 +1,10 @@
 """Running trials in a child process that a deadline can really stop.
 
-`TrialProcess` keeps one `python -m engine.trial_child` child per batch and hands it one spec at a
-time, so the caller decides before each trial whether it may start at all (an estimate that
-does not fit the remaining budget starts nothing) and, if one overruns the deadline, kills the
-child's whole process group: that trial is *cut*, the ones before it are already answered.
+`TrialProcess` keeps one `python -m engine.execution.child` child per batch and hands it one
+spec at a time, so the caller decides before each trial whether it may start at all (an
+estimate that does not fit the remaining budget starts nothing) and, if one overruns the
+deadline, kills the child's whole process group: that trial is *cut*, the ones before it are
+already answered.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class TrialProcess:
         env = dict(os.environ)
         env.setdefault("PYTHONHASHSEED", "0")
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "engine.trial_child"],
+            [sys.executable, "-m", "engine.execution.child"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,

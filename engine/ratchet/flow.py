@@ -23,17 +23,17 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from engine.artifacts import publish_summary, publish_verdicts, verdict_table
-from engine.batch import holder_is_dead, ledger_for, run_batch
-from engine.catalog import build_catalog
-from engine.figures import draw
-from engine.ratchet import Ratchet, source_files
-from engine.scheduler import batches_for, choose, split_for_workers
+from engine.execution.batch import holder_is_dead, ledger_for, run_batch
+from engine.execution.trials import TrialRequest, engine_version
+from engine.experiments.catalog import build_catalog
+from engine.judging.verdicts import DEFAULT_CORRECTION, FamilyMember, correct_family
+from engine.ratchet.registration import Ratchet, source_files
+from engine.ratchet.scheduler import batches_for, choose, split_for_workers
+from engine.reporting.artifacts import publish_summary, publish_verdicts, verdict_table
+from engine.reporting.figures import draw
+from engine.reporting.summary import RunSummary
+from engine.reporting.views import family_rows, figures_from_ledger
 from engine.settings import data_paths
-from engine.summary import RunSummary
-from engine.trials import TrialRequest, engine_version
-from engine.verdicts import DEFAULT_CORRECTION, FamilyMember, correct_family
-from engine.views import family_rows, figures_from_ledger
 
 FINISH_RESERVE_MAX_SECONDS = 60.0
 

@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from engine.isolation import TrialProcess
-from engine.trials import TrialError, metric_differences, spec_from_dict, spec_to_dict
+from engine.execution.isolation import TrialProcess
+from engine.execution.trials import TrialError, metric_differences, spec_from_dict, spec_to_dict
 
 REPLAY_TIMEOUT_SECONDS = 24 * 3600.0
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from engine import stats
+from engine.judging import stats
 from hypotheses import Hypothesis
 
 DEFAULT_CORRECTION = "holm"

@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.isolation import TrialProcess, TrialProcessError
-from engine.trials import TrialRequest, spec_to_dict
+from engine.execution.isolation import TrialProcess, TrialProcessError
+from engine.execution.trials import TrialRequest, spec_to_dict
 
 POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 60.0

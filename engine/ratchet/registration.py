@@ -1,6 +1,6 @@
 """The ratchet's bookkeeping against the ledger: register, queue, judge, pull the lever.
 
-The flow (`engine.flow`) decides *when* things happen; this module says *what* each step
+The flow (`engine.ratchet.flow`) decides *when* things happen; this module says *what* each step
 writes. Every step is idempotent on the ledger, which is what makes a resumed run safe:
 
 - pre-registration records each loaded file's content hash (same hash: no-op), and brings
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.scheduler import CostModel, FinishedTiming, Queued
-from engine.trials import TrialRequest, plan_trials
-from engine.verdicts import CellVerdict, Incomplete, TrialResult, judge, summary_line
+from engine.execution.trials import TrialRequest, plan_trials
+from engine.judging.verdicts import CellVerdict, Incomplete, TrialResult, judge, summary_line
+from engine.ratchet.scheduler import CostModel, FinishedTiming, Queued
 from hypotheses import (
     Catalog,
     Hypothesis,

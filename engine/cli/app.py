@@ -20,15 +20,15 @@ from typing import Annotated, Any
 
 import typer
 
-from engine.budget import BudgetError, format_seconds, parse_budget
-from engine.output import Format, render
+from engine.cli.output import Format, render
+from engine.judging.verdicts import CORRECTIONS, DEFAULT_CORRECTION
+from engine.ratchet.budget import BudgetError, format_seconds, parse_budget
 from engine.settings import (
     SettingsError,
     check_ledger_url,
     data_paths,
     resolve_ledger_url,
 )
-from engine.verdicts import CORRECTIONS, DEFAULT_CORRECTION
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
@@ -59,9 +59,9 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
-    from engine.stats import StatsError
-    from engine.trials import TrialError
-    from engine.ui import UIError
+    from engine.cli.ui import UIError
+    from engine.execution.trials import TrialError
+    from engine.judging.stats import StatsError
     from hypotheses import HypothesisError
     from ledger import LedgerError
 
@@ -170,8 +170,8 @@ def run(
     ] = True,
 ) -> None:
     """Run the research engine until the budget is spent (resumes an existing ledger)."""
-    from engine.catalog import build_catalog
-    from engine.runners import RunnerError, resolve_runner
+    from engine.execution.runners import RunnerError, resolve_runner
+    from engine.experiments.catalog import build_catalog
     from hypotheses import load_directory
 
     with user_errors():
@@ -196,7 +196,7 @@ def run(
 
     apply_prefect_environment(data_paths())
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    from engine.run_command import execute_run
+    from engine.cli.run import execute_run
 
     with user_errors():
         summary = execute_run(
@@ -219,7 +219,7 @@ def run(
 @hypotheses_app.command("list")
 def hypotheses_list(hypotheses: HypothesesOpt = None, fmt: FormatOpt = Format.table) -> None:
     """The registered hypotheses in run order (priority, then id)."""
-    from engine.catalog import build_catalog
+    from engine.experiments.catalog import build_catalog
     from hypotheses import load_directory
 
     with user_errors():
@@ -251,7 +251,7 @@ def hypotheses_validate(
     ] = None,
 ) -> None:
     """Check hypothesis files; print every problem (file: field: reason) and exit 2 on any."""
-    from engine.catalog import build_catalog
+    from engine.experiments.catalog import build_catalog
     from hypotheses import HypothesisError, check_file, validate_directory
 
     target = path if path is not None else _hypotheses_dir(None)
@@ -279,7 +279,7 @@ def hypotheses_validate(
 @ledger_app.command("runs")
 def ledger_runs(ledger: LedgerOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Every run: budget, status, counts."""
-    from engine import views
+    from engine.reporting import views
 
     with user_errors():
         rows = views.runs(_open_ledger(ledger))
@@ -289,7 +289,7 @@ def ledger_runs(ledger: LedgerOpt = None, fmt: FormatOpt = Format.table) -> None
 @ledger_app.command("hypotheses")
 def ledger_hypotheses(ledger: LedgerOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Every pre-registered hypothesis version (files and derived children)."""
-    from engine import views
+    from engine.reporting import views
 
     with user_errors():
         rows = views.hypotheses(_open_ledger(ledger))
@@ -308,7 +308,7 @@ def ledger_trials(
     ] = None,
 ) -> None:
     """Trials with their status, metrics and timing."""
-    from engine import views
+    from engine.reporting import views
 
     with user_errors():
         rows = views.trials(_open_ledger(ledger), hypothesis=hypothesis, status=status)
@@ -324,7 +324,7 @@ def ledger_verdicts(
     ] = False,
 ) -> None:
     """Verdicts: outcome, effect, CI, n, and the multiple-comparison-adjusted outcome."""
-    from engine import views
+    from engine.reporting import views
 
     with user_errors():
         rows = views.verdicts(_open_ledger(ledger), include_superseded=all_)
@@ -338,7 +338,7 @@ def ledger_show(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json.")] = Format.table,
 ) -> None:
     """Everything about one hypothesis version, trial or run."""
-    from engine import views
+    from engine.reporting import views
 
     with user_errors():
         detail = views.show(_open_ledger(ledger), ident)
@@ -355,7 +355,7 @@ def ledger_lineage(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """The lever chain from the registered file down to this version and its children."""
-    from engine import views
+    from engine.reporting import views
 
     with user_errors():
         rows = views.lineage(_open_ledger(ledger), ident)
@@ -370,7 +370,7 @@ def ledger_export(
     ] = None,
 ) -> None:
     """The whole ledger as one JSON document (runs, hypotheses, trials, verdicts, levers)."""
-    from engine import views
+    from engine.reporting import views
 
     with user_errors():
         document = views.export(_open_ledger(ledger))
@@ -402,7 +402,7 @@ def replay(
     ledger: LedgerOpt = None,
 ) -> None:
     """Re-run a finished trial from its ledger row; exit 1 unless the metrics match exactly."""
-    from engine.replay import replay_trial
+    from engine.execution.replay import replay_trial
 
     with user_errors():
         result = replay_trial(_open_ledger(ledger), trial)
@@ -420,8 +420,8 @@ def figures(
     ] = None,
 ) -> None:
     """Regenerate the figures (H_eps vs rho, per hypothesis) from the ledger."""
-    from engine.figures import draw
-    from engine.views import figures_from_ledger
+    from engine.reporting.figures import draw
+    from engine.reporting.views import figures_from_ledger
 
     with user_errors():
         specs = figures_from_ledger(_open_ledger(ledger))
@@ -441,8 +441,8 @@ def ui(
     port: Annotated[int, typer.Option(help="Port of the Prefect UI.")] = 4200,
 ) -> None:
     """Start the Prefect server (flows, task runs, verdict artifacts) and print its address."""
+    from engine.cli.ui import serve
     from engine.settings import apply_prefect_environment
-    from engine.ui import serve
 
     apply_prefect_environment(data_paths())
     with user_errors():

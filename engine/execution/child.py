@@ -5,7 +5,7 @@ budget deadline that falls mid-trial kills this process (Prefect's timeouts cann
 blocking code in a thread). Nothing else may write to the protocol stream, so whatever an
 experiment prints is redirected to stderr.
 
-    python -m engine.trial_child    # stdin: {"spec": {...}} lines; stdout: one answer line each
+    python -m engine.execution.child    # stdin: {"spec": {...}} lines; stdout: one answer line each
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 def answer(line: str) -> dict[str, Any]:
     """Run the trial in one request line and describe the outcome (never raises)."""
-    from engine.trials import execute, spec_from_dict
+    from engine.execution.trials import execute, spec_from_dict
 
     try:
         request = json.loads(line)
@@ -50,8 +50,6 @@ def main() -> None:
     protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     # Warm the imports once so the first trial's timing measures the trial, not the imports.
-    import engine.experiments
-    import engine.trials  # noqa: F401
 
     protocol.write(json.dumps({"ready": True}) + "\n")
     protocol.flush()

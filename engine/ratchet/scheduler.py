@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from engine.trials import TrialRequest, group_by_batch
+from engine.execution.trials import TrialRequest, group_by_batch
 from hypotheses import Hypothesis
 
 OVERHEAD_SECONDS_PER_BATCH = 1.0

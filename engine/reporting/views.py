@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.figures import Figure, TrialValue, horizon_figures
+from engine.reporting.figures import Figure, TrialValue, horizon_figures
 
 RUN_COLUMNS = ["id", "status", "started_at", "finished_at", "budget", "workers", "runner", "trials"]
 HYPOTHESIS_COLUMNS = ["id", "hash", "parent", "lever", "depth", "registered_at", "status"]

@@ -13,7 +13,7 @@ If the ledger itself goes away (the database server stops), the worker stops cle
 which trial it last committed; the trial it was running stays claimed, goes stale, and the
 next worker or rerun picks it up.
 
-    python -m engine.workers --ledger postgresql+psycopg://USER@HOST/DB   # one per core
+    python -m engine.execution.workers --ledger postgresql+psycopg://USER@HOST/DB   # one per core
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from engine.isolation import Answer, TrialProcess, TrialProcessError
+from engine.execution.isolation import Answer, TrialProcess, TrialProcessError
 from ledger import Ledger, LedgerError, TrialRecord
 
 QUEUED = ("pending", "cut")
@@ -97,7 +97,7 @@ class InProcessExecutor:
     """Trial bodies in this process (a Dask or pool worker is already a process of its own)."""
 
     def __call__(self, trial: TrialRecord, deadline: float | None) -> Answer:
-        from engine.trials import execute, spec_from_dict
+        from engine.execution.trials import execute, spec_from_dict
 
         started = time.perf_counter()
         try:
@@ -109,7 +109,7 @@ class InProcessExecutor:
 
 
 class ProcessExecutor:
-    """Trial bodies in a killable child process (`engine.isolation`), so a deadline really
+    """Trial bodies in a killable child process (`engine.execution.isolation`), so a deadline really
     stops one; the child is restarted after a cut or a crash. Use as a context manager."""
 
     FOREVER_S = 10 * 365 * 86_400.0
@@ -302,7 +302,7 @@ def _executor(kind: str) -> Iterator[Executor]:
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m engine.workers",
+        prog="python -m engine.execution.workers",
         description="Drain the ledger's trial queue (pending and stale trials) and exit.",
     )
     parser.add_argument("--ledger", required=True, help="ledger URL (postgresql+psycopg://...)")

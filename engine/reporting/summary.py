@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from engine.budget import format_seconds
+from engine.ratchet.budget import format_seconds
 
 VERDICT_FIELDS = (
     "hypothesis",

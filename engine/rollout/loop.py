@@ -10,8 +10,8 @@ One rollout of T actions from s0:
    min(budget, T) consults and policies differ only in *when*.
 4. On a consult (calls += 1, cum = 0), under full observation the oracle's successor of the
    coupled state O(s_hat, a_t) is revealed (|F| symbols) and the operator corrects (see
-   `engine.operators`); under probe observation one host's view of that successor is revealed
-   (its own symbol count) and the belief filter corrects. Otherwise s_hat = pred.
+   `engine.rollout.operators`); under probe observation one host's view of that successor is
+   revealed (its own symbol count) and the belief filter corrects. Otherwise s_hat = pred.
 5. d_t = divergence(s_{t+1}, s_hat) after every step; H_eps is the first t with d_t > eps.
 
 Everything is a pure function of the arguments: the proposer is the only object that may carry
@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine import operators as ops
-from engine.policies import ConsultPolicy, Never, ProbePolicy, budget_for_rho, make_policy
+from engine.rollout import operators as ops
+from engine.rollout.policies import ConsultPolicy, Never, ProbePolicy, budget_for_rho, make_policy
 from proposers.base import Prediction
 
 
