@@ -1,9 +1,11 @@
 """The Prefect flow `research_run`: the engine's autonomous loop, until the budget is spent.
 
-    pre-register every loaded version  ->  pick the next version that fits the budget
-      ->  fan its trials out through the task runner  ->  record each trial as it lands
-      ->  bootstrap, decide, write the verdict  ->  pull the lever (derive + pre-register)
-      ->  repeat  ->  correct the family of verdicts, publish artifacts, close the run
+    pre-register every loaded version  ->  keep every worker busy with the highest-priority
+      batch that fits the budget, across versions (`engine.ratchet.dispatch`)  ->  record each
+      trial as it lands  ->  the moment a version's last trial lands: bootstrap, decide, write
+      the verdict, pull the lever (derive + pre-register; the child joins the queue)  ->
+      until the queue is empty or nothing fits  ->  correct the family of verdicts, publish
+      artifacts, close the run
 
 The ledger is the record and Prefect state is disposable: each trial task is idempotent on
 its trial keys and upserts its own ledger rows, so re-running the flow on the same ledger
@@ -22,13 +24,14 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
 
 from engine.execution.batch import holder_is_dead, ledger_for, run_batch
 from engine.execution.trials import TrialRequest, engine_version
 from engine.experiments.catalog import build_catalog
 from engine.judging.verdicts import DEFAULT_CORRECTION, FamilyMember, correct_family
+from engine.ratchet.dispatch import Dispatch, Landed, drive
 from engine.ratchet.registration import Ratchet, source_files
-from engine.ratchet.scheduler import batches_for, choose, split_for_workers
 from engine.reporting.artifacts import publish_summary, publish_verdicts, verdict_table
 from engine.reporting.figures import draw
 from engine.reporting.summary import RunSummary
@@ -182,6 +185,31 @@ def research_run(
     return summary.to_dict()
 
 
+class PrefectBatches:
+    """`dispatch.BatchRunner` over the flow's task runner: one `trial-batch` task per batch."""
+
+    def __init__(self, ledger_url: str, run_id: int) -> None:
+        self.ledger_url = ledger_url
+        self.run_id = run_id
+        self._futures: dict[Any, Dispatch] = {}
+
+    def submit(self, dispatch: Dispatch, deadline: float) -> None:
+        future = trial_batch.submit(
+            self.ledger_url,
+            self.run_id,
+            list(dispatch.requests),
+            deadline,
+            list(dispatch.estimates),
+            _label(list(dispatch.requests)),
+        )
+        self._futures[future] = dispatch
+
+    def wait(self) -> list[Landed]:
+        future = next(as_completed(list(self._futures)))
+        dispatch = self._futures.pop(future)
+        return [Landed.from_report(dispatch, future.result())]
+
+
 def _loop(
     ratchet: Ratchet,
     ledger_url: str,
@@ -191,61 +219,32 @@ def _loop(
     summary: RunSummary,
     logger: Any,
 ) -> None:
-    """Pick, run, judge, repeat: until the queue is empty or nothing fits the budget."""
-    costs = ratchet.cost_model()
-    while ratchet.queue:
-        pending = ratchet.pending()
-        remaining = trial_deadline - time.time()
-        choice, passed = choose(list(ratchet.queue.values()), pending, costs, remaining, workers)
-        for p in passed:
-            ratchet.skipped[p.hypothesis_id] = p.reason
-        if choice is None:
-            logger.info("nothing left fits the remaining %.0fs: stopping", max(0.0, remaining))
-            return
-        h = choice.queued.hypothesis
-        digest = h.content_hash
-        ratchet.skipped.pop(h.id, None)
-        if choice.requests:
-            estimates = {r.key: costs.estimate(r, h) for r in choice.requests}
-            batches = split_for_workers(batches_for(list(choice.requests)), workers, estimates)
-            logger.info(
-                "%s %s: %d trial(s) in %d batch(es), est. %s",
-                choice.mode,
-                h.id,
-                len(choice.requests),
-                len(batches),
-                "unknown"
-                if choice.estimated_seconds is None
-                else f"{choice.estimated_seconds:.1f}s",
-            )
-            futures = [
-                trial_batch.submit(
-                    ledger_url,
-                    run_id,
-                    batch,
-                    trial_deadline,
-                    [estimates[r.key] for r in batch],
-                    _label(batch),
-                )
-                for batch in batches
-            ]
-            progressed = False
-            for future in futures:
-                report = future.result()
-                summary.trials["finished"] += len(report["finished"])
-                summary.trials["failed"] += len(report["failed"])
-                summary.trials["cut"] += len(report["cut"])
-                summary.trials["reused"] += len(report["already"])
-                progressed |= bool(report["finished"] or report["failed"] or report["already"])
-            costs = ratchet.cost_model()
-            if time.time() >= trial_deadline:
-                return
-            if not progressed:
-                ratchet.drop(digest, "its trials could not start in the remaining budget")
-                continue
-            if ratchet.pending().get(digest):
-                continue
-        conclusion = ratchet.conclude(digest)
+    """Keep the workers busy across versions until the queue is empty or nothing fits."""
+
+    def dispatched(d: Dispatch) -> None:
+        logger.info("%s %s: %s", d.mode, d.hypothesis_id, _label(list(d.requests)))
+
+    def landed(done: Landed) -> None:
+        summary.trials["finished"] += done.finished
+        summary.trials["failed"] += done.failed
+        summary.trials["cut"] += done.cut
+        summary.trials["reused"] += done.reused
+
+    def concluded(_digest: str, conclusion: Any) -> None:
+        h = conclusion.hypothesis
         logger.info("%s: %s", h.id, conclusion.line)
         for child in conclusion.children:
             logger.info("lever %s -> %s (pre-registered)", h.id, child.id)
+
+    result = drive(
+        ratchet,
+        PrefectBatches(ledger_url, run_id),
+        workers=workers,
+        trial_deadline=trial_deadline,
+        clock=time.time,
+        on_dispatch=dispatched,
+        on_landed=landed,
+        on_concluded=concluded,
+    )
+    if ratchet.queue:
+        logger.info("stopping with %d version(s) queued: %s", len(ratchet.queue), result.stopped)

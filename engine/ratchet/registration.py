@@ -16,7 +16,7 @@ writes. Every step is idempotent on the ledger, which is what makes a resumed ru
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,10 +161,13 @@ class Ratchet:
 
     # --- what is left to run --------------------------------------------------------------
 
-    def pending(self) -> dict[str, list[TrialRequest]]:
-        """For each queued version, its trials not yet finished or failed in the ledger."""
+    def pending(self, digests: Iterable[str] | None = None) -> dict[str, list[TrialRequest]]:
+        """For each queued version (or each of `digests`), its trials not yet finished or
+        failed in the ledger."""
         out: dict[str, list[TrialRequest]] = {}
-        for digest in self.queue:
+        for digest in list(self.queue) if digests is None else digests:
+            if digest not in self.versions:
+                continue
             settled = {
                 t.key
                 for t in self.ledger.trials(hypothesis=digest)

@@ -1,10 +1,12 @@
 """Which hypothesis version runs next, and whether it fits what is left of the budget.
 
 Pure decisions over numbers handed in (no clock, no ledger access), so they are tested
-directly. The order is the pre-registered one: lower `priority` first, a lever's child right
-after its parent (it is the ratchet's next step on that line), a `next` lever's target pulled
-forward. A version whose estimated cost does not fit the remaining budget is passed over for a
-smaller one, never started to be cut.
+directly. The order is the pre-registered one (`Queued.order`): a `next` lever's target pulled
+forward; then lower priority first, where a lever child inherits its parent's priority plus
+`DEPTH_PENALTY` per level, and chains deeper than one wait until every root file and first
+child has had its turn. A version whose estimated cost does not fit the remaining budget is
+passed over for a smaller one, never started to be cut. `engine.ratchet.dispatch` uses these
+decisions to keep every worker busy across versions.
 
 Cost of one trial, most specific evidence first:
 1. finished trials of this very version and arm (measured here, same parameters);
@@ -92,6 +94,10 @@ def plan_seconds(batches: Sequence[Sequence[float]], workers: int) -> float:
     return max(max(costs), sum(costs) / workers)
 
 
+DEPTH_PENALTY = 10
+"""Priority points a lever child pays per level below its root file (lower runs first)."""
+
+
 @dataclass(frozen=True)
 class Queued:
     """A registered version waiting for trials or a verdict."""
@@ -101,9 +107,22 @@ class Queued:
     promoted: bool = False
 
     @property
-    def order(self) -> tuple[bool, int, int, int, str]:
+    def effective_priority(self) -> int:
+        """The file's priority (a child inherits its parent's) plus the depth penalty."""
         h = self.hypothesis
-        return (not self.promoted, h.priority, self.root_index, h.depth, h.id)
+        return h.priority + DEPTH_PENALTY * h.depth
+
+    @property
+    def order(self) -> tuple[bool, bool, int, int, int, str]:
+        """How a budget is spent, the way a scientist would spend it.
+
+        A `next` lever's target first (the outcome asked for it); then every root file and
+        first-level child by effective priority, so each root gets its first verdict before
+        any lever chain goes deeper than one; deeper children last, again by priority.
+        """
+        h = self.hypothesis
+        deep = h.depth > 1
+        return (not self.promoted, deep, self.effective_priority, self.root_index, h.depth, h.id)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from engine.execution.trials import TrialRequest
 from engine.experiments.base import ArmSpec, TrialSpec
 from engine.ratchet.scheduler import (
+    DEPTH_PENALTY,
     OVERHEAD_SECONDS_PER_BATCH,
     CostModel,
     FinishedTiming,
@@ -86,14 +87,32 @@ def test_priority_order_and_fit() -> None:
     assert choice is None and len(passed) == 2
 
 
-def test_children_follow_parents_and_promotion_jumps_the_queue() -> None:
-    a, b = make("A", priority=5), make("B", priority=5)
-    child = parse_hypothesis({**a.canonical(), "id": "A/x", "parent": a.content_hash})
+def child_of(parent: Hypothesis, lever: str) -> Hypothesis:
+    return parse_hypothesis(
+        {**parent.canonical(), "id": f"{parent.id}/{lever}", "parent": parent.content_hash}
+    )
+
+
+def test_children_pay_a_depth_penalty_and_promotion_jumps_the_queue() -> None:
+    a, b = make("A", priority=5), make("B", priority=5 + DEPTH_PENALTY + 1)
+    child = child_of(a, "x")
+    assert Queued(child, 0).effective_priority == 5 + DEPTH_PENALTY
     queue = [Queued(b, 1), Queued(child, 0), Queued(a, 0)]
     ordered = [q.hypothesis.id for q in sorted(queue, key=lambda q: q.order)]
-    assert ordered == ["A", "A/x", "B"]
+    assert ordered == ["A", "A/x", "B"]  # the child's 15 still beats B's 16
+    level = make("C", priority=5)
+    ordered = [q.hypothesis.id for q in sorted([*queue, Queued(level, 2)], key=lambda q: q.order)]
+    assert ordered == ["A", "C", "A/x", "B"]  # a root at the parent's priority goes first
     promoted = [Queued(b, 1, promoted=True), Queued(child, 0)]
     assert sorted(promoted, key=lambda q: q.order)[0].hypothesis.id == "B"
+
+
+def test_every_root_comes_before_a_chain_deeper_than_one() -> None:
+    a = make("A", priority=1)
+    grandchild = child_of(child_of(a, "x"), "y")
+    last_root = make("Z", priority=10_000)
+    ordered = sorted([Queued(grandchild, 0), Queued(last_root, 1)], key=lambda q: q.order)
+    assert [q.hypothesis.id for q in ordered] == ["Z", "A/x/y"]
 
 
 def test_unknown_cost_is_measured_with_one_trial() -> None:
