@@ -5,7 +5,7 @@ neither worlds nor proposers (nor hypotheses): it stores plain values.
 
 Public API (stable; the engine and CLI build on it):
 
-- `Ledger(url, *, check_schema=True, auto_upgrade=None, clock=None, stale_after_s=600)`:
+- `Ledger(url, *, check_schema=True, auto_upgrade=None, clock=None, claim_policy=)`:
   any SQLAlchemy URL (`postgresql://` means psycopg 3). SQLite: WAL, busy timeout, foreign
   keys, writes in `BEGIN IMMEDIATE`, schema upgraded on open. Servers: a schema behind head
   raises `SchemaError` ("run `verisim-engine ledger upgrade`"). A bad URL raises one-line
@@ -19,7 +19,8 @@ Public API (stable; the engine and CLI build on it):
     note=) -> RunRecord`, `heartbeat_run(run_id)`, `finish_run(run_id, status, summary)`,
     `get_run(run_id)`, `runs()`.
   - `claim_trial(key, hypothesis_hash=, cell_id=, arm=, seed=, spec=, run_id=, worker=,
-    host=, stale_after_s=) -> bool`, `enqueue_trial(...)`, `heartbeat_trial(key, worker)`,
+    host=) -> bool` (stale by the ledger's one `ledger.claims.ClaimPolicy`),
+    `enqueue_trial(...)`, `heartbeat_trial(key, worker)`,
     `finish_trial(key, metrics, duration_s, host)` (immutable once finished),
     `fail_trial(key, error)`, `mark_cut(keys, reason) -> int`, `get_trial(key)`,
     `finished_trials(hypothesis_hash)`, `trials(hypothesis=, status=, run_id=)`.
@@ -41,6 +42,7 @@ Public API (stable; the engine and CLI build on it):
   `RUN_STATUSES`, `TRIAL_STATUSES`, `OUTCOMES`.
 """
 
+from .claims import DEFAULT_CLAIM_POLICY, ClaimPolicy
 from .connect import default_url
 from .errors import ImmutableTrialError, LedgerError, NotFoundError, SchemaError
 from .jsonutil import trial_key
@@ -56,9 +58,11 @@ def upgrade(url: str) -> str:
 
 
 __all__ = [
+    "DEFAULT_CLAIM_POLICY",
     "OUTCOMES",
     "RUN_STATUSES",
     "TRIAL_STATUSES",
+    "ClaimPolicy",
     "HypothesisVersion",
     "ImmutableTrialError",
     "Ledger",

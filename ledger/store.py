@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from . import jsonutil, queries, schema, trial_ops
+from .claims import DEFAULT_CLAIM_POLICY, ClaimPolicy
 from .connect import display_url, is_sqlite, make_engine, parse_url, reader, translate_errors
 from .errors import LedgerError, NotFoundError
 from .inputs import (
@@ -49,8 +50,6 @@ from .tables import (
     VerdictRow,
 )
 
-DEFAULT_STALE_AFTER_S = 600.0
-
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -61,8 +60,8 @@ class Ledger:
 
     `check_schema=False` skips the revision check (for `ledger upgrade` itself);
     `auto_upgrade` defaults to True for SQLite and False for servers; `clock` returns aware
-    UTC times (injectable for tests); `stale_after_s` is how long a running trial may go
-    without a heartbeat before another worker may re-claim it.
+    UTC times (injectable for tests); `claim_policy` is the heartbeat interval and grace
+    period every claimer of this ledger uses (`ledger.claims`; tests shorten it).
     """
 
     def __init__(
@@ -72,7 +71,7 @@ class Ledger:
         check_schema: bool = True,
         auto_upgrade: bool | None = None,
         clock: Callable[[], datetime] | None = None,
-        stale_after_s: float = DEFAULT_STALE_AFTER_S,
+        claim_policy: ClaimPolicy = DEFAULT_CLAIM_POLICY,
     ) -> None:
         parsed = parse_url(url)
         self.url = display_url(parsed)
@@ -80,7 +79,7 @@ class Ledger:
         self._engine = make_engine(url)
         self._reader = reader(self._engine)
         self._clock = clock or _utcnow
-        self.stale_after_s = stale_after_s
+        self.claim_policy = claim_policy
         if check_schema:
             auto = self._sqlite if auto_upgrade is None else auto_upgrade
             try:
@@ -377,18 +376,16 @@ class Ledger:
         run_id: int | None = None,
         worker: str | None = None,
         host: str | None = None,
-        stale_after_s: float | None = None,
     ) -> bool:
         """Take a trial for this worker: True if the caller should run it now.
 
         Inserts it as running, or re-claims a pending/cut/failed one or a running one whose
-        heartbeat is older than the stale timeout. A finished trial is never claimed.
+        holder is stale by `claim_policy`. A finished trial is never claimed.
         """
         inp = self._trial_in(key, hypothesis_hash, cell_id, arm, seed, spec, run_id, worker, host)
-        stale = self.stale_after_s if stale_after_s is None else stale_after_s
         try:
             with self._write(f"claim trial {key}", races=True) as s:
-                return trial_ops.claim(s, inp, self._now(), stale)
+                return trial_ops.claim(s, inp, self._now(), self.claim_policy)
         except IntegrityError:
             return False  # another worker inserted the same key first
 

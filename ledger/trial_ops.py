@@ -6,8 +6,8 @@ The rules that make a crashed or parallel run safe live here:
   different trial is refused (it would silently mix results);
 - a finished trial is never claimed again and never changes (finishing it again with the
   same metrics is a no-op, so a duplicate worker is harmless);
-- a running trial whose heartbeat is older than the stale timeout may be re-claimed (its
-  worker died); pending, cut and failed trials may be claimed;
+- a running trial whose holder is stale by the ledger's one `ClaimPolicy` may be
+  re-claimed (its worker died); pending, cut and failed trials may be claimed;
 - rows are read `FOR UPDATE SKIP LOCKED` where the backend supports it (PostgreSQL), so a
   concurrent claimer skips a row being claimed instead of waiting for it; on SQLite the
   writing transaction is `BEGIN IMMEDIATE`, which serializes claims outright.
@@ -16,11 +16,12 @@ The rules that make a crashed or parallel run safe live here:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from . import jsonutil
+from .claims import ClaimPolicy
 from .errors import ImmutableTrialError, LedgerError, NotFoundError
 from .inputs import TrialIn, TrialResultIn
 from .tables import HypothesisVersionRow, RunRow, TrialRow
@@ -68,9 +69,8 @@ def _check_same(row: TrialRow, trial: TrialIn) -> None:
         )
 
 
-def _is_stale(row: TrialRow, now: datetime, stale_after_s: float) -> bool:
-    last = row.heartbeat_at or row.claimed_at
-    return last is None or now - last > timedelta(seconds=stale_after_s)
+def _is_stale(row: TrialRow, now: datetime, policy: ClaimPolicy) -> bool:
+    return policy.is_stale(row.heartbeat_at or row.claimed_at, now)
 
 
 def new_row(trial: TrialIn, *, status: str, now: datetime) -> TrialRow:
@@ -105,7 +105,7 @@ def enqueue(session: Session, trial: TrialIn, now: datetime) -> bool:
     return True
 
 
-def claim(session: Session, trial: TrialIn, now: datetime, stale_after_s: float) -> bool:
+def claim(session: Session, trial: TrialIn, now: datetime, policy: ClaimPolicy) -> bool:
     """Claim `trial` for a worker; False when it is finished or held by a live worker.
 
     A unique-key race with another claimer surfaces as IntegrityError at flush/commit; the
@@ -120,7 +120,7 @@ def claim(session: Session, trial: TrialIn, now: datetime, stale_after_s: float)
     _check_same(row, trial)
     if row.status == "finished":
         return False
-    if row.status == "running" and not _is_stale(row, now, stale_after_s):
+    if row.status == "running" and not _is_stale(row, now, policy):
         return False
     assert row.status in CLAIMABLE or row.status == "running"
     row.status = "running"

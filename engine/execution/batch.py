@@ -7,8 +7,10 @@ own ledger row the moment it ends, so a crash loses at most the trial in flight.
 
 Before each trial the batch checks that the trial's estimated cost still fits before the
 deadline (no trial is started that cannot finish); a trial that overruns the deadline anyway is
-killed with its process and marked `cut`. A batch whose parent process has died (the run was
-killed) stops before its next trial instead of working on for nobody.
+killed with its process and marked `cut`. While a trial runs its claim is heartbeated on the
+ledger's one claim policy (`ledger.claims`), the same one every queue worker judges it by. A
+batch whose parent process has died (the run was killed) stops before its next trial instead
+of working on for nobody.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from engine.execution.isolation import TrialProcess, TrialProcessError
 from engine.execution.trials import TrialRequest, spec_to_dict
 
 POLL_SECONDS = 0.5
-HEARTBEAT_SECONDS = 60.0
 
 _LEDGERS: dict[str, Any] = {}
 
@@ -166,7 +167,7 @@ def run_batch(
                     spec_to_dict(req.spec),
                     deadline,
                     on_wait=_heartbeat(ledger, req.key),
-                    wait_interval=HEARTBEAT_SECONDS,
+                    wait_interval=ledger.claim_policy.heartbeat_s,
                 )
             except TrialProcessError as exc:
                 proc.kill()

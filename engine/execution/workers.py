@@ -4,8 +4,9 @@ The ledger is the queue. A worker lists the trials that still need running (pend
 an earlier run's budget), claims one (a row lock: on PostgreSQL `FOR UPDATE SKIP LOCKED`, so two
 workers never wait on, let alone both take, the same row), runs it while a heartbeat thread
 keeps the claim fresh, and commits the metrics. A worker that dies mid-trial stops
-heartbeating; once its claim is older than the stale timeout any other worker (or a rerun)
-re-claims the trial, so nothing is lost. Trials are pure, and finishing a finished trial with
+heartbeating; once its claim is stale by the ledger's one claim policy (`ledger.claims`, the
+same one the flow's trial batches heartbeat on) any other worker (or a rerun) re-claims the
+trial, so nothing is lost. Trials are pure, and finishing a finished trial with
 the same metrics is a no-op in the ledger, so a re-run of a trial whose first worker was only
 slow, not dead, is harmless: nothing is ever recorded twice.
 
@@ -37,8 +38,6 @@ QUEUED = ("pending", "cut")
 """Statuses a worker picks up: planned, or cut by an earlier run's budget. A failed trial is
 not retried: trials are pure, so it would fail the same way again."""
 
-DEFAULT_HEARTBEAT_S = 5.0
-DEFAULT_STALE_AFTER_S = 30.0
 DEFAULT_POLL_S = 1.0
 
 
@@ -185,8 +184,6 @@ def run_claimed(
     identity: WorkerIdentity,
     executor: Executor,
     run_id: int | None = None,
-    heartbeat_s: float = DEFAULT_HEARTBEAT_S,
-    stale_after_s: float = DEFAULT_STALE_AFTER_S,
     deadline: float | None = None,
 ) -> Answer | None:
     """Claim one trial and run it to a committed result; None when someone else holds it.
@@ -203,11 +200,10 @@ def run_claimed(
         run_id=run_id,
         worker=identity.name,
         host=identity.host,
-        stale_after_s=stale_after_s,
     )
     if not claimed:
         return None
-    with Heartbeat(ledger, trial.key, identity.name, heartbeat_s):
+    with Heartbeat(ledger, trial.key, identity.name, ledger.claim_policy.heartbeat_s):
         answer = executor(trial, deadline)
     if answer.status == "finished":
         assert answer.metrics is not None
@@ -235,8 +231,6 @@ def drain(
     executor: Executor,
     hypothesis: str | None = None,
     run_id: int | None = None,
-    heartbeat_s: float = DEFAULT_HEARTBEAT_S,
-    stale_after_s: float = DEFAULT_STALE_AFTER_S,
     poll_s: float = DEFAULT_POLL_S,
     deadline: float | None = None,
     max_trials: int | None = None,
@@ -246,7 +240,7 @@ def drain(
     """Claim and run trials until none is left to run, the deadline passes, or the ledger goes.
 
     Running trials held by other workers are offered to `claim_trial` as well: the ledger
-    grants them only once their heartbeat is older than `stale_after_s` (their worker died).
+    grants them only once their holder is stale by the ledger's claim policy (it died).
     While only live claims remain, the worker polls, so it also finishes a dead peer's trial.
     """
     report = DrainReport(worker=identity.name)
@@ -270,8 +264,6 @@ def drain(
                     identity=identity,
                     executor=executor,
                     run_id=run_id,
-                    heartbeat_s=heartbeat_s,
-                    stale_after_s=stale_after_s,
                     deadline=deadline,
                 )
                 if answer is not None:
@@ -308,15 +300,10 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--ledger", required=True, help="ledger URL (postgresql+psycopg://...)")
     parser.add_argument("--hypothesis", help="only this hypothesis (id, hash or hash prefix)")
     parser.add_argument("--run-id", type=int, help="attribute claimed trials to this run")
-    parser.add_argument("--heartbeat", type=float, default=DEFAULT_HEARTBEAT_S, metavar="S")
-    parser.add_argument("--stale-after", type=float, default=DEFAULT_STALE_AFTER_S, metavar="S")
     parser.add_argument("--max-trials", type=int, help="stop after running this many trials")
     parser.add_argument("--executor", choices=("process", "inline"), default="process")
     parser.add_argument("--name", default="w", help="tag that makes the worker name unique")
-    args = parser.parse_args(argv)
-    if not 0 < args.heartbeat < args.stale_after:
-        parser.error("need 0 < --heartbeat < --stale-after (a live claim must never look stale)")
-    return args
+    return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -335,8 +322,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             executor=executor,
             hypothesis=args.hypothesis,
             run_id=args.run_id,
-            heartbeat_s=args.heartbeat,
-            stale_after_s=args.stale_after,
             max_trials=args.max_trials,
         )
     print(report.summary(), file=sys.stderr if report.stopped else sys.stdout)

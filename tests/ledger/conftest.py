@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from ledger_fixtures import FakeClock
 
-from ledger import Ledger, default_url
+from ledger import ClaimPolicy, Ledger, default_url
 
 
 @pytest.fixture
@@ -16,5 +16,5 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def ledger(tmp_path: Path, clock: FakeClock) -> Iterator[Ledger]:
-    with Ledger(default_url(tmp_path), clock=clock, stale_after_s=60.0) as led:
+    with Ledger(default_url(tmp_path), clock=clock, claim_policy=ClaimPolicy(10.0, 60.0)) as led:
         yield led

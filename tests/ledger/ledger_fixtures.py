@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ledger import HypothesisVersion, Ledger, trial_key
+from ledger import ClaimPolicy, HypothesisVersion, Ledger, trial_key
 from ledger.jsonutil import digest
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
@@ -93,7 +93,7 @@ def claim_worker(url: str, worker: str, n_keys: int, go: Any, out: Any) -> None:
     same hypothesis, wait for the start signal, claim every key it can, finish what it got."""
     import random
 
-    with Ledger(url, stale_after_s=3600) as led:
+    with Ledger(url, claim_policy=ClaimPolicy(60.0, 3600.0)) as led:
         h = register(led, "H1")
         go.wait(60)  # a Barrier: both workers start claiming together
         keys = list(range(n_keys))

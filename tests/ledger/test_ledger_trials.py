@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from ledger_fixtures import FakeClock, register, trial_args
 
-from ledger import ImmutableTrialError, Ledger, LedgerError, NotFoundError
+from ledger import (
+    ClaimPolicy,
+    ImmutableTrialError,
+    Ledger,
+    LedgerError,
+    NotFoundError,
+    default_url,
+)
 
 
 def test_claim_inserts_running_and_refuses_a_live_duplicate(ledger: Ledger) -> None:
@@ -61,17 +69,21 @@ def test_stale_running_claims_can_be_taken_over(ledger: Ledger, clock: FakeClock
     assert t is not None and (t.worker, t.attempts) == ("w2", 2)
     assert not ledger.heartbeat_trial(args["key"], worker="w1")  # w1 lost its claim
     assert ledger.heartbeat_trial(args["key"], worker="w2")
-    # stale means strictly older than the timeout: a heartbeat this very instant is alive
-    assert not ledger.claim_trial(**args, worker="w3", stale_after_s=0.0)
+    # stale means strictly older than the grace: exactly 60 s of silence is still alive
+    clock.advance(60)
+    assert not ledger.claim_trial(**args, worker="w3")
 
 
-def test_stale_timeout_per_call(ledger: Ledger, clock: FakeClock) -> None:
+def test_staleness_is_the_ledgers_claim_policy(
+    ledger: Ledger, clock: FakeClock, tmp_path: Path
+) -> None:
     h = register(ledger)
     args = trial_args(h)
     assert ledger.claim_trial(**args, worker="w1")
     clock.advance(5)
     assert not ledger.claim_trial(**args, worker="w2")
-    assert ledger.claim_trial(**args, worker="w2", stale_after_s=1.0)
+    with Ledger(default_url(tmp_path), clock=clock, claim_policy=ClaimPolicy(1.0, 3.0)) as quick:
+        assert quick.claim_trial(**args, worker="w2")
 
 
 @pytest.mark.parametrize("end", ["failed", "cut", "pending"])

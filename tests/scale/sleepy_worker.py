@@ -15,13 +15,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from trialqueue import SleepExecutor
 
 from engine.execution.workers import WorkerIdentity, drain
-from ledger import Ledger, LedgerError
+from ledger import ClaimPolicy, Ledger, LedgerError
 
 
 def main(argv: list[str]) -> int:
     url, name, heartbeat_s, stale_after_s = argv[0], argv[1], float(argv[2]), float(argv[3])
     try:
-        ledger = Ledger(url)
+        ledger = Ledger(url, claim_policy=ClaimPolicy(heartbeat_s, stale_after_s))
     except LedgerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -30,8 +30,6 @@ def main(argv: list[str]) -> int:
             ledger,
             identity=WorkerIdentity.here(name),
             executor=SleepExecutor(),
-            heartbeat_s=heartbeat_s,
-            stale_after_s=stale_after_s,
             poll_s=0.2,
         )
     print(report.summary(), flush=True)

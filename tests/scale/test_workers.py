@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from trialqueue import SleepExecutor, expected_metrics, seed_queue
@@ -19,7 +20,7 @@ from engine.execution.workers import (
     drain,
     run_claimed,
 )
-from ledger import Ledger, TrialRecord
+from ledger import DEFAULT_CLAIM_POLICY, ClaimPolicy, Ledger, TrialRecord
 
 ME = WorkerIdentity(name="test:1:me", host="test")
 
@@ -33,9 +34,9 @@ def test_empty_queue_returns_at_once(sqlite_url: str) -> None:
 
 def test_one_worker_runs_every_trial_once(sqlite_url: str) -> None:
     executor = SleepExecutor()
-    with Ledger(sqlite_url) as led:
+    with Ledger(sqlite_url, claim_policy=ClaimPolicy(0.05, 1.0)) as led:
         keys = seed_queue(led, trials=7, sleep_s=0.0)
-        report = drain(led, identity=ME, executor=executor, heartbeat_s=0.05)
+        report = drain(led, identity=ME, executor=executor)
         trials = led.trials()
     assert sorted(report.finished) == sorted(keys) == sorted(executor.calls)
     for trial in trials:
@@ -95,7 +96,7 @@ def test_a_stale_claim_goes_back_to_the_queue(sqlite_url: str) -> None:
                 host="ghost",
             )
         assert run_claimed_by_ghost
-        report = drain(led, identity=ME, executor=SleepExecutor(), stale_after_s=60)
+        report = drain(led, identity=ME, executor=SleepExecutor())  # the default policy
         after = led.get_trial(dead.key)
     assert sorted(report.finished) == sorted(keys)
     assert after is not None and after.status == "finished"
@@ -135,11 +136,9 @@ def test_two_threads_share_a_queue_without_overlap(sqlite_url: str) -> None:
     reports: list[DrainReport] = []
 
     def work(name: str) -> None:
-        with Ledger(sqlite_url) as mine:
+        with Ledger(sqlite_url, claim_policy=ClaimPolicy(0.01, 1.0)) as mine:
             identity = WorkerIdentity(name=name, host="test")
-            reports.append(
-                drain(mine, identity=identity, executor=SleepExecutor(), heartbeat_s=0.01)
-            )
+            reports.append(drain(mine, identity=identity, executor=SleepExecutor()))
 
     threads = [threading.Thread(target=work, args=(f"t{i}",)) for i in range(2)]
     for thread in threads:
@@ -168,6 +167,22 @@ def test_claim_order_is_a_permutation(keys: list[str], worker: str) -> None:
     order = claim_order(keys, worker)
     assert sorted(order) == sorted(keys)
     assert order == claim_order(list(reversed(keys)), worker)
+
+
+def test_a_live_batch_is_never_stale_to_a_queue_worker() -> None:
+    """One policy for every path: the batch's heartbeat fits the grace with beats to spare."""
+    from engine.execution import batch, workers
+
+    policy = DEFAULT_CLAIM_POLICY
+    assert policy.stale_after_s >= 3 * policy.heartbeat_s
+    for module in (batch, workers):  # no private heartbeat or stale number left anywhere
+        names = [n for n in vars(module) if "HEARTBEAT" in n or "STALE" in n]
+        assert names == [], (module.__name__, names)
+    now = datetime.now(UTC)
+    assert not policy.is_stale(now - timedelta(seconds=2 * policy.heartbeat_s), now)
+    assert policy.is_stale(now - timedelta(seconds=policy.stale_after_s + 1), now)
+    with pytest.raises(ValueError, match="never look stale"):
+        ClaimPolicy(heartbeat_s=30.0, stale_after_s=60.0)
 
 
 def test_report_names_the_last_committed_trial() -> None:
