@@ -36,6 +36,7 @@ from engine.execution.trials import TrialRequest
 from engine.ratchet.scheduler import (
     OVERHEAD_SECONDS_PER_BATCH,
     CostModel,
+    FinishedTiming,
     Passed,
     Queued,
     batch_cost,
@@ -79,6 +80,8 @@ class Landed:
     cut: int = 0
     reused: int = 0
     not_started: int = 0
+    seconds: Mapping[str, float] = field(default_factory=dict)
+    """Measured duration of each trial that finished here, by trial key."""
 
     @property
     def progressed(self) -> bool:
@@ -95,7 +98,18 @@ class Landed:
             cut=len(report["cut"]),
             reused=len(report["already"]),
             not_started=len(report["not_started"]),
+            seconds=dict(report.get("seconds", {})),
         )
+
+    def timings(self) -> list[FinishedTiming]:
+        """What the cost model learns from this batch (the same numbers the ledger stores)."""
+        return [
+            FinishedTiming(
+                r.hypothesis_hash, r.arm, r.spec.experiment, r.spec.arm.proposer, seconds
+            )
+            for r in self.dispatch.requests
+            if (seconds := self.seconds.get(r.key)) is not None
+        ]
 
 
 @dataclass
@@ -308,7 +322,8 @@ def drive(
             in_flight -= 1
             on_landed(landed)
             closed = queue.landed(landed)
-            costs = work.cost_model()
+            for timing in landed.timings():  # learn costs as trials land, not by re-reading
+                costs.add(timing)
             if closed is None:
                 continue
             if not closed.progressed:

@@ -99,6 +99,7 @@ class SimulatedBatches:
         self.busy_seconds += running.end - running.start
         self.batches += 1
         counts = {"finished": 0, "failed": 0, "cut": 0, "not_started": 0}
+        seconds_of: dict[str, float] = {}
         host = socket.gethostname()
         for req, what, seconds in running.plan:
             if what == "not_started":
@@ -125,5 +126,6 @@ class SimulatedBatches:
                 counts["failed"] += 1
             else:
                 self.ledger.finish_trial(req.key, dict(metrics), seconds, host=host)
+                seconds_of[req.key] = seconds
                 counts["finished"] += 1
-        return [Landed(running.dispatch, **counts)]
+        return [Landed(running.dispatch, **counts, seconds=seconds_of)]
