@@ -16,7 +16,9 @@ Reported per configuration:
 - body: the sum of the trial bodies' own durations, as the ledger records them (measured inside
   the trial process, around the experiment call only);
 - overhead share: time outside trial bodies over the wall, per worker slot:
-  1 - body / (workers x wall). With one worker that is exactly (wall - body) / wall.
+  1 - body / (workers x wall). With one worker that is exactly (wall - body) / wall;
+- speed-up: trials/hour over the first configuration's (1 worker by default), side by side,
+  with the machine's load average, since a shared machine makes any one number noisy.
 
 `--ledger-url` takes a server URL template with `{name}` (e.g.
 `postgresql+psycopg://postgres@127.0.0.1:5432/{name}`): each configuration gets the database
@@ -169,6 +171,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="verisim-bench-"))
+    load_before = os.getloadavg()[0]
     try:
         with prefect_server(workdir / "prefect") as api:
             results = [
@@ -185,11 +188,17 @@ def main() -> None:
         print(json.dumps({"machine": platform.platform(), "cpus": os.cpu_count(), "runs": rows}))
         return
     print(f"{platform.platform()}, {os.cpu_count()} CPUs; trials: {args.seeds} seeds x 4 arms")
-    print("runner   workers  trials  wall_s  flow_s  body_s  trials/hour  overhead")
+    print(
+        f"1-min load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f} "
+        "(other work on the machine skews the speed-up)"
+    )
+    print("runner   workers  trials  wall_s  flow_s  body_s  trials/hour  overhead  speed-up")
+    base = results[0]
     for r in results:
         print(
             f"{r.runner:<8} {r.workers:>7} {r.trials:>7} {r.wall_s:>7.1f} {r.flow_s:>7.1f} "
-            f"{r.body_s:>7.1f} {r.trials_per_hour:>12.0f} {r.overhead_share:>8.1%}"
+            f"{r.body_s:>7.1f} {r.trials_per_hour:>12.0f} {r.overhead_share:>8.1%} "
+            f"{r.trials_per_hour / base.trials_per_hour:>8.2f}x"
         )
 
 
