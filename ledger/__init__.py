@@ -20,7 +20,8 @@ Public API (stable; the engine and CLI build on it):
     `get_run(run_id)`, `runs()`.
   - `claim_trial(key, hypothesis_hash=, cell_id=, arm=, seed=, spec=, run_id=, worker=,
     host=) -> bool` (stale by the ledger's one `ledger.claims.ClaimPolicy`),
-    `enqueue_trial(...)`, `heartbeat_trial(key, worker)`,
+    `enqueue_trial(...)`, `enqueue_trials([...]) -> int` (one transaction),
+    `heartbeat_trial(key, worker)`,
     `finish_trial(key, metrics, duration_s, host)` (immutable once finished),
     `fail_trial(key, error)`, `mark_cut(keys, reason) -> int`, `get_trial(key)`,
     `finished_trials(hypothesis_hash)`, `trials(hypothesis=, status=, run_id=)`.

@@ -364,6 +364,37 @@ class Ledger:
         except IntegrityError:
             return False
 
+    def enqueue_trials(self, trials: Sequence[Mapping[str, Any]]) -> int:
+        """Record many planned trials as pending in one transaction; returns how many were new.
+
+        Each item has the `enqueue_trial` fields (`key`, `hypothesis_hash`, `cell_id`, `arm`,
+        `seed`, `spec`, optionally `run_id`). This is how a run publishes its plan, so queue
+        workers and other runs on the same ledger can share the work. If another process
+        enqueues the same keys at the same moment, the batch is retried one trial at a time.
+        """
+        items = [
+            self._trial_in(
+                t["key"],
+                t["hypothesis_hash"],
+                t["cell_id"],
+                t["arm"],
+                t["seed"],
+                t["spec"],
+                t.get("run_id"),
+                None,
+                None,
+            )
+            for t in trials
+        ]
+        if not items:
+            return 0
+        try:
+            with self._write(f"enqueue {len(items)} trials", races=True) as s:
+                now = self._now()
+                return sum(trial_ops.enqueue(s, inp, now) for inp in items)
+        except IntegrityError:
+            return sum(self.enqueue_trial(**dict(t)) for t in trials)
+
     def claim_trial(
         self,
         key: str,

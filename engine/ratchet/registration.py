@@ -11,7 +11,9 @@ writes. Every step is idempotent on the ledger, which is what makes a resumed ru
 - a verdict is written only when every pre-registered trial of its cell finished (the same
   finding again is a no-op; a different one needs `--recompute`);
 - a lever that fires derives its child, pre-registers it, records parent -> child, and queues
-  it; a `next` lever records itself and pulls its target forward.
+  it; a `next` lever records itself and pulls its target forward;
+- a queued version's planned trials are written to the ledger as pending rows, so the ledger
+  is the queue every worker and every run on it shares (claims decide who runs what).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.execution.trials import TrialRequest, plan_trials
+from engine.execution.trials import TrialRequest, plan_trials, spec_to_dict
 from engine.judging.verdicts import CellVerdict, Incomplete, TrialResult, judge, summary_line
 from engine.ratchet.scheduler import CostModel, FinishedTiming, Queued
 from hypotheses import (
@@ -157,7 +159,27 @@ class Ratchet:
 
     def _enqueue(self, h: Hypothesis, promoted: bool = False) -> None:
         root = self.root_index.get(h.root_id, len(self.root_index))
+        if h.content_hash not in self.queue:
+            self._publish(h)
         self.queue[h.content_hash] = Queued(h, root, promoted=promoted)
+
+    def _publish(self, h: Hypothesis) -> None:
+        """Write the version's planned trials to the ledger as pending (existing rows are
+        left alone), so the plan is the ledger's queue: `python -m engine.execution.workers`
+        and other runs on the same ledger take trials from it, claimed like any other."""
+        self.ledger.enqueue_trials(
+            [
+                {
+                    "key": r.key,
+                    "hypothesis_hash": r.hypothesis_hash,
+                    "cell_id": r.cell_id,
+                    "arm": r.arm,
+                    "seed": r.seed,
+                    "spec": spec_to_dict(r.spec),
+                }
+                for r in self._plan(h)
+            ]
+        )
 
     # --- what is left to run --------------------------------------------------------------
 

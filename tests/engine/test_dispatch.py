@@ -169,3 +169,56 @@ def test_across_versions_the_workers_stay_busier(schedules: dict[str, dict[str, 
     assert barrier["overlapped"] == []  # the barrier never runs two versions at once
     # The lever child is dispatched while other versions are still running.
     assert "PLANT-oracle/longer" in across["overlapped"]
+
+
+def test_a_runs_plan_is_the_ledgers_queue(tmp_path: Path) -> None:
+    """Pre-registration publishes every planned trial as pending; a queue worker drains them
+    (no flow involved), and the ratchet then only has verdicts left to write."""
+    from engine.execution.workers import InProcessExecutor, WorkerIdentity, drain
+
+    catalog = build_catalog()
+    with Ledger(f"sqlite:///{tmp_path / 'ledger.db'}") as led:
+        run = led.start_run(
+            code_version="test",
+            host="test",
+            budget_seconds=60.0,
+            workers=1,
+            runner="test",
+            hypotheses_dir=str(PLANTED),
+        )
+        ratchet = Ratchet(led, catalog, run.id)
+        ratchet.preregister(load_directory(PLANTED, catalog), source_files(PLANTED, catalog))
+        planned = {r.key for plan in ratchet.pending().values() for r in plan}
+        queued = led.trials(status="pending")
+        assert {t.key for t in queued} == planned and len(planned) == 45
+        report = drain(led, identity=WorkerIdentity("w:1:t", "test"), executor=InProcessExecutor())
+        assert sorted(report.finished) == sorted(planned)
+        concluded: list[str] = []
+        with pytest.raises(_Stop):  # raised when the first trial would have to run here
+            drive(
+                ratchet,
+                _NeverRuns(),
+                workers=2,
+                trial_deadline=float("inf"),
+                clock=lambda: 0.0,
+                on_concluded=lambda _d, c: concluded.append(c.hypothesis.id),
+            )
+        assert concluded == ["PLANT-oracle", "PLANT-null", "PLANT-curve"]
+        child = [h for h in ratchet.versions.values() if h.id == "PLANT-oracle/longer"]
+        assert child and child[0].content_hash in ratchet.queue
+        # the child the levers derived is published too, for the next worker to take
+        assert {t.hypothesis_hash for t in led.trials(status="pending")} == {child[0].content_hash}
+
+
+class _NeverRuns:
+    def submit(self, dispatch: Dispatch, deadline: float) -> None:
+        if dispatch.hypothesis_id != "PLANT-oracle/longer":
+            raise AssertionError(f"{dispatch.hypothesis_id}: its trials were done already")
+        raise _Stop
+
+    def wait(self) -> list[Landed]:
+        raise AssertionError("nothing was submitted")
+
+
+class _Stop(Exception):
+    pass

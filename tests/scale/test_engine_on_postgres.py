@@ -247,3 +247,26 @@ def test_kill_and_server_loss_converge_to_the_reference(
     assert sum(attempts) - TRIALS <= 2, "more than the trials in flight were run again"
     assert statuses == ["interrupted", "interrupted", "finished"]
     assert _verdicts(url) == _verdicts(reference)
+
+
+def test_two_runs_on_one_ledger_share_the_trials(
+    prefect: UIServer, pg_cluster: PgCluster, reference: str
+) -> None:
+    """Optuna-style: two `run` processes, one database. Each publishes the same plan to the
+    ledger's queue and claims from it; every trial runs exactly once, and both runs reach the
+    reference's verdicts."""
+    url = pg_cluster.create_database("shared")
+    upgrade = run_engine(prefect.home, "ledger", "upgrade", "--ledger", url, env=_env(prefect))
+    assert upgrade.returncode == 0, upgrade.stderr
+    runs = [_start(prefect, url), _start(prefect, url)]
+    for proc in runs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, out + err
+    with Ledger(url) as led:
+        trials = led.trials()
+        run_ids = sorted(r.id for r in led.runs())
+    assert len(trials) == TRIALS and {t.status for t in trials} == {"finished"}
+    assert [t.attempts for t in trials] == [1] * TRIALS, "a trial was run twice"
+    ran = {rid: sum(1 for t in trials if t.run_id == rid) for rid in run_ids}
+    assert sum(ran.values()) == TRIALS and all(ran.values()), f"not shared: {ran}"
+    assert _verdicts(url) == _verdicts(reference)
