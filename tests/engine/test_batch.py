@@ -105,3 +105,23 @@ def test_trial_process_answers_failures_and_survives_them() -> None:
         ok = proc.run(good, time.time() + 30)
         assert ok.status == "finished" and ok.seconds > 0
         assert ok.metrics is not None and ok.metrics["horizon"] == 6.0
+
+
+def test_consecutive_batches_reuse_one_trial_process(ledger_url: str) -> None:
+    """A clean trial process is kept between batches (its start-up was most of a cheap
+    batch's time); results do not change, and a cut process is never kept."""
+    from engine.execution import batch
+
+    first = register(ledger_url, hypothesis(12, [0, 1]))
+    report = run_batch(ledger_url, None, first, time.time() + 120, [None, None])
+    assert len(report.finished) == 2 and len(batch._SPARE) == 1
+    kept = batch._SPARE[0]
+    second = register(ledger_url, hypothesis(13, [0]))
+    again = run_batch(ledger_url, None, second, time.time() + 120, [None])
+    assert len(again.finished) == 1 and batch._SPARE[:] == [kept] and kept.alive()
+    with Ledger(ledger_url) as ledger:
+        rows = [ledger.get_trial(r.key) for r in first + second]
+    assert all(r is not None and r.status == "finished" for r in rows)
+    slow = register(ledger_url, hypothesis(20_000, [0]))
+    cut = run_batch(ledger_url, None, slow, time.time() + 3.0, [None])
+    assert cut.cut and batch._SPARE == [] and not kept.alive()
