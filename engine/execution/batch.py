@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -203,11 +204,17 @@ spec; a cut kills the process, so only a clean one is kept. If this worker proce
 child reads end-of-file on its stdin and exits."""
 
 
+_SPARE_LOCK = threading.Lock()  # a thread task runner runs batches side by side
+
+
 def _trial_process(clock: Callable[[], float]) -> TrialProcess:
-    while clock is time.time and _SPARE:
-        spare = _SPARE.pop()
-        if spare.alive():
-            return spare
+    spare: TrialProcess | None = None
+    if clock is time.time:
+        with _SPARE_LOCK:
+            spare = _SPARE.pop() if _SPARE else None
+    if spare is not None and spare.alive():
+        return spare
+    if spare is not None:
         spare.close()
     proc = TrialProcess(clock=clock)
     proc.start()
@@ -215,10 +222,12 @@ def _trial_process(clock: Callable[[], float]) -> TrialProcess:
 
 
 def _park(proc: TrialProcess, clock: Callable[[], float]) -> None:
-    if clock is time.time and proc.alive() and not _SPARE:
-        _SPARE.append(proc)
-    else:
-        proc.close()
+    if clock is time.time and proc.alive():
+        with _SPARE_LOCK:
+            if not _SPARE:
+                _SPARE.append(proc)
+                return
+    proc.close()
 
 
 @atexit.register
