@@ -286,11 +286,7 @@ def _mv_or_cp(s: FsState, a: FsAction, move: bool, recursive: bool) -> Transitio
         copied = sorted(tree.subtree(src))
         creates = [Create(final + q[cut:], nodes[q]) for q in copied]
         edit = TreeEdit(tree)
-        if final in tree.kids:  # orphans already hang below `final`: copy edit by edit
-            for c in creates:
-                edit.put(c.path, c.node)
-        else:  # the common case: graft the copy whole (appended in sorted order)
-            edit.graft(src, final, [(q, nodes[q]) for q in copied], tree.index_below(src))
+        edit.copy(src, final, copied)  # appended in sorted order, as the seed's loop does
         tree = edit.finish()
         delta = (*creates, RESULT_OK)
     return Transition(FsState(tree, s._cwd, s._env, LAST_OK), delta, 0, "")

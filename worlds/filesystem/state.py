@@ -10,8 +10,8 @@ Why it looks the way it does:
   `rng.choice` over paths in that order), so the tree keeps it by the seed's dict rules: a new
   path is appended, an overwritten path keeps its slot, a moved subtree is re-appended.
   `fs` is a read-only mapping view that iterates in that order.
-* Hash and fact set are cached on the (immutable) state; the hash is O(1) because the tree
-  keeps a running sum of its item hashes.
+* Hash and fact set are cached on the (immutable) state; the hash is O(1) for a large tree,
+  which keeps a running sum of its item hashes (a small one sums them on first use).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from worlds.filesystem.nodes import (
     Node,
     sha256_hex,
 )
-from worlds.filesystem.tree import EMPTY_TREE, Tree, equal
+from worlds.filesystem.tree import EMPTY_TREE, Tree, equal, fold_of
 
 __all__ = [
     "DEFAULT_DIR",
@@ -176,7 +176,9 @@ class FsState:
     def __hash__(self) -> int:
         cached = self._hash
         if cached is None:
-            cached = hash((self._tree.fold, self._cwd, frozenset(self._env.items()), self._last))
+            cached = hash(
+                (fold_of(self._tree), self._cwd, frozenset(self._env.items()), self._last)
+            )
             self._hash = cached
         return cached
 

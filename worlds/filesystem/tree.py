@@ -23,7 +23,15 @@ through `Map.mutate()`; pyrsistent's PMap measured ~10x slower per update here).
   amortized O(1) per removal. Iterating in order walks the chunks at C speed: no sort, no
   per-path lookup.
 * `fold`: the sum of the item hashes, updated per edit, so hashing a state is O(1) and
-  unequal trees are told apart in O(1) before any structural comparison.
+  unequal trees are told apart in O(1) before any structural comparison (a small tree computes
+  it on first use instead: `fold_of`).
+
+Small trees stay plain dicts. Below `SMALL_MAX` paths, copying a dict (one C call) and
+scanning it is cheaper than any Python-level bookkeeping, which is what the short rollouts
+(tens of paths) need; so a tree holds a plain, never-mutated dict (`kids is None`: no index, no
+log; the dict's own order is the insertion order) until an edit takes it past `SMALL_MAX`, and
+goes back below `SMALL_MIN` (the gap keeps a state hovering at the boundary from converting
+back and forth). Both forms behave identically; only the cost model differs.
 
 Each tree also records its lineage: a unique `uid`, the `base` uid it was edited from, and the
 paths it `touched` relative to that base (every other path holds the same node as in the
@@ -73,8 +81,17 @@ def prefix_parent(path: str) -> str | None:
     return None if i < 0 else path[:i]
 
 
+SMALL_MAX = 96  # a plain dict up to this many paths ...
+SMALL_MIN = 48  # ... and again once an edit leaves fewer than this
+
+
 class Tree:
-    """An immutable path tree (see the module docstring for the fields and why)."""
+    """An immutable path tree (see the module docstring for the fields and why).
+
+    `nodes` is a `dict[str, Node]` while the tree is small (`kids is None`) and an
+    `immutables.Map[str, Node]` once it is large; read it only through the Mapping methods
+    both share (`get`, `in`, `[]`, `items`, `len`).
+    """
 
     __slots__ = (
         "base",
@@ -89,26 +106,26 @@ class Tree:
         "uid",
     )
 
-    nodes: PathMap
-    kids: Kids
+    nodes: Any
+    kids: Kids | None
     chunks: Chunks
     tail: tuple[str | None, ...]
     nfull: int
     dead: int
-    fold: int
+    fold: int | None  # None: a small tree that has not needed it yet (see fold_of)
     uid: int
     base: int
     touched: tuple[str, ...]
 
     def __init__(
         self,
-        nodes: PathMap,
-        kids: Kids,
+        nodes: Any,
+        kids: Kids | None,
         chunks: Chunks,
         tail: tuple[str | None, ...],
         nfull: int,
         dead: int,
-        fold: int,
+        fold: int | None,
         base: int,
         touched: tuple[str, ...],
     ) -> None:
@@ -139,6 +156,8 @@ class Tree:
 
     def ordered(self) -> list[str]:
         """Paths in insertion order (the order the drivers sample from)."""
+        if self.kids is None:
+            return list(self.nodes)
         chunks = self.chunks
         out = [p for k in range(self.nfull) for p in chunks[k] if p is not None]
         out.extend([p for p in self.tail if p is not None])
@@ -146,36 +165,47 @@ class Tree:
 
     def has_below(self, path: str) -> bool:
         """Whether some path starts with `path + "/"`."""
-        return path in self.kids
+        kids = self.kids
+        if kids is None:
+            prefix = path + "/"
+            return any(q.startswith(prefix) for q in self.nodes)
+        return path in kids
 
     def children(self, path: str) -> list[str]:
         """The paths `path + "/" + name` (no `/` in name), in no particular order."""
-        below = self.kids.get(path)
+        kids = self.kids
+        if kids is None:
+            prefix = path + "/"
+            cut = len(prefix)
+            return [q for q in self.nodes if q.startswith(prefix) and q.find("/", cut) < 0]
+        below = kids.get(path)
         if below is None:
             return []
         return [c for c, stamp in below.items() if stamp >= 0]
 
     def subtree(self, root: str) -> list[str]:
         """`root` (if present) and every path starting with `root + "/"`, in insertion order."""
-        return [p for _, p in _subtree(self.nodes, self.kids, root)]
+        kids = self.kids
+        if kids is None:
+            return _scan(self.nodes, root)
+        return [p for _, p in _subtree(self.nodes, kids, root)]
 
     def index_below(self, root: str) -> list[tuple[str, Below]]:
-        """The prefix-index entries at or below `root` (what `TreeEdit.graft` relocates)."""
-        kids = self.kids
-        out: list[tuple[str, Below]] = []
-        stack = [root]
-        while stack:
-            x = stack.pop()
-            below = kids.get(x)
-            if below is not None:
-                out.append((x, below))
-                stack.extend(below)
-        return out
+        """The prefix-index entries at or below `root` (none for a small tree)."""
+        return [] if self.kids is None else _index_below(self.kids, root)
 
     # -- single-edit successors (the oracle's hot paths) ---------------------------------------
 
     def with_new(self, path: str, node: Node) -> Tree:
         """This tree plus `path` -> `node`, for a `path` known to be absent."""
+        kids = self.kids
+        if kids is None:
+            small = self.nodes.copy()
+            small[path] = node
+            if len(small) > SMALL_MAX:
+                return _large(small, self.uid, (path,))
+            return Tree(small, None, _NO_CHUNKS, (), 0, 0, None, self.uid, (path,))
+        h = hash((path, node.content, node.mode)) if type(node) is File else hash((path, node.mode))
         tail = (*self.tail, path)
         nfull = self.nfull
         stamp = nfull * CHUNK + len(tail) - 1
@@ -185,8 +215,8 @@ class Tree:
             nfull += 1
             tail = ()
         nodes = self.nodes
-        kids = self.kids
-        up = prefix_parent(path)
+        i = path.rfind("/")
+        up = None if i < 0 else path[:i]
         below = kids.get(up)
         if below is not None:
             kids = kids.set(up, below.set(path, stamp))
@@ -201,13 +231,17 @@ class Tree:
             tail,
             nfull,
             self.dead,
-            self.fold + item_hash(path, node),
+            fold_of(self) + h,
             self.uid,
             (path,),
         )
 
     def with_replaced(self, path: str, old: Node, node: Node) -> Tree:
         """This tree with present `path` (holding `old`) re-pointed at `node`; slot kept."""
+        if self.kids is None:
+            small = self.nodes.copy()
+            small[path] = node
+            return Tree(small, None, _NO_CHUNKS, (), 0, 0, None, self.uid, (path,))
         return Tree(
             self.nodes.set(path, node),
             self.kids,
@@ -215,19 +249,67 @@ class Tree:
             self.tail,
             self.nfull,
             self.dead,
-            self.fold - item_hash(path, old) + item_hash(path, node),
+            fold_of(self) - item_hash(path, old) + item_hash(path, node),
             self.uid,
             (path,),
         )
 
     def without(self, path: str) -> Tree:
         """This tree less the present `path` (only that path)."""
+        if self.kids is None:
+            small = self.nodes.copy()
+            del small[path]
+            return Tree(small, None, _NO_CHUNKS, (), 0, 0, None, self.uid, (path,))
         edit = TreeEdit(self)
         edit.remove(path)
         return edit.finish()
 
 
-EMPTY_TREE = Tree(immutables.Map(), immutables.Map(), immutables.Map(), (), 0, 0, 0, 0, ())
+def small_tree(nodes: dict[str, Node], base: Tree, touched: tuple[str, ...]) -> Tree:
+    """A tree over `nodes` (owned, never mutated again) edited from `base`, in the small form
+    unless it has outgrown it."""
+    if len(nodes) > SMALL_MAX:
+        return _large(nodes, base.uid, touched)
+    return Tree(nodes, None, _NO_CHUNKS, (), 0, 0, None, base.uid, touched)
+
+
+def fold_of(tree: Tree) -> int:
+    """The tree's fold (sum of item hashes), computed once for a small tree."""
+    fold = tree.fold
+    if fold is None:
+        fold = sum(item_hash(p, n) for p, n in tree.nodes.items())
+        tree.fold = fold
+    return fold
+
+
+_NO_CHUNKS: Chunks = immutables.Map()
+EMPTY_TREE = Tree({}, None, _NO_CHUNKS, (), 0, 0, 0, 0, ())
+_EMPTY_LARGE = Tree(immutables.Map(), immutables.Map(), _NO_CHUNKS, (), 0, 0, 0, 0, ())
+
+
+def _scan(nodes: Any, root: str) -> list[str]:
+    """`root` and every path below it in a small tree, in insertion order."""
+    prefix = root + "/"
+    return [p for p in nodes if p == root or p.startswith(prefix)]
+
+
+def _large(small: dict[str, Node], base: int, touched: tuple[str, ...]) -> Tree:
+    """The large form of the paths in `small` (in its order), with the given lineage."""
+    edit = TreeEdit(_EMPTY_LARGE)
+    for path, node in small.items():
+        edit.put(path, node)
+    grown = edit.finish()
+    return Tree(
+        grown.nodes,
+        grown.kids,
+        grown.chunks,
+        grown.tail,
+        grown.nfull,
+        grown.dead,
+        grown.fold,
+        base,
+        touched,
+    )
 
 
 def _subtree(nodes: Any, kids: Any, root: str) -> list[tuple[int, str]]:
@@ -293,40 +375,51 @@ def _unlink(kids: Any, nodes: Any, path: str) -> int:
 class TreeEdit:
     """A private working copy of a tree: edits accumulate in place, `finish()` freezes them.
 
-    Used for multi-edit work (`apply`, `rm`, `rm -r`, `mv`, `cp -r`). The maps are batch
-    mutations (`Map.mutate()`), the order log a list; every touched path is recorded so the
-    finished tree's lineage is exact.
+    Used for multi-edit work (`apply`, `rm`, `rm -r`, `mv`, `cp -r`). A small tree is edited as
+    a copied dict; a large one through batch mutations (`Map.mutate()`) and a list for the
+    order log. Every touched path is recorded so the finished tree's lineage is exact.
     """
 
     __slots__ = ("dead", "dirty", "fold", "kids", "log", "nfull", "nodes", "origin", "touched")
 
     def __init__(self, tree: Tree) -> None:
         self.origin = tree
-        self.nodes = tree.nodes.mutate()
-        self.kids = tree.kids.mutate()
-        self.fold = tree.fold
-        self.log: list[str | None] = list(tree.tail)
+        self.fold = 0 if tree.kids is None else fold_of(tree)  # small trees keep no fold
+        self.touched: list[str] = []
         self.nfull = tree.nfull
         self.dead = tree.dead
         self.dirty: dict[int, list[str | None]] = {}  # chunk number -> chunk being tombstoned
-        self.touched: list[str] = []
+        self.nodes: Any
+        self.kids: Any
+        if tree.kids is None:
+            self.nodes = tree.nodes.copy()
+            self.kids = None
+            self.log: list[str | None] = []
+        else:
+            self.nodes = tree.nodes.mutate()
+            self.kids = tree.kids.mutate()
+            self.log = list(tree.tail)
 
     def get(self, path: str) -> Node | None:
-        return self.nodes.get(path)
+        node: Node | None = self.nodes.get(path)
+        return node
 
     def put(self, path: str, node: Node) -> None:
         """Set `path` to `node`: a new path is appended, an existing one keeps its slot."""
         nodes = self.nodes
-        old = nodes.get(path)
         self.touched.append(path)
+        if self.kids is None:
+            nodes[path] = node  # a dict keeps an existing key's slot by itself
+            return
+        old = nodes.get(path)
         nodes[path] = node
         if old is not None:
             self.fold += item_hash(path, node) - item_hash(path, old)
             return
+        self.fold += item_hash(path, node)
         log = self.log
         _link(self.kids, nodes, path, self.nfull * CHUNK + len(log))
         log.append(path)
-        self.fold += item_hash(path, node)
 
     def remove(self, path: str) -> None:
         """Remove `path` alone, if present."""
@@ -336,8 +429,12 @@ class TreeEdit:
             return
         self.touched.append(path)
         del nodes[path]
-        self.fold -= item_hash(path, old)
-        k, i = divmod(_unlink(self.kids, nodes, path), CHUNK)
+        if self.kids is not None:
+            self.fold -= item_hash(path, old)
+            self._tombstone(_unlink(self.kids, nodes, path))
+
+    def _tombstone(self, stamp: int) -> None:
+        k, i = divmod(stamp, CHUNK)
         if k >= self.nfull:
             self.log[(k - self.nfull) * CHUNK + i] = None
         else:
@@ -349,6 +446,8 @@ class TreeEdit:
 
     def subtree(self, root: str) -> list[str]:
         """As `Tree.subtree`, on the current contents."""
+        if self.kids is None:
+            return _scan(self.nodes, root)
         return [p for _, p in _subtree(self.nodes, self.kids, root)]
 
     def move(self, src: str, dst: str) -> None:
@@ -356,29 +455,52 @@ class TreeEdit:
         appending them; an overwritten path outside the moved set keeps its slot."""
         kids = self.kids
         nodes = self.nodes
-        if dst not in nodes and dst not in kids and dst != src and not dst.startswith(src + "/"):
+        if (
+            kids is not None
+            and dst not in nodes
+            and dst not in kids
+            and dst != src
+            and not dst.startswith(src + "/")
+        ):
             # The common case (always the oracle's): nothing exists at or below `dst`, so the
             # subtree is cut out and grafted back whole, index entries and all.
             moved, index = self.cut(src)
             if moved:
                 self.graft(src, dst, moved, index)
             return
-        # Landing on or among existing paths: edit by edit, exactly as the seed's dict does.
-        entries = _subtree(nodes, kids, src)
-        if not entries:
+        # A small tree, or landing on or among existing paths: edit by edit, exactly as the
+        # seed's dict does.
+        paths = self.subtree(src)
+        if not paths:
             return
         cut = len(src)
-        relocated = [(dst + p[cut:], nodes[p]) for _, p in entries]
-        for _, p in entries:
+        relocated = [(dst + p[cut:], nodes[p]) for p in paths]
+        for p in paths:
             self.remove(p)
         for p, node in relocated:
             self.put(p, node)
 
-    def cut(self, root: str) -> tuple[list[tuple[str, Node]], list[tuple[str, Below]]]:
-        """Remove `root` and everything below it; return the removed (path, node) pairs in
-        insertion order and the removed prefix-index entries (for `graft`)."""
+    def copy(self, src: str, dst: str, paths: list[str]) -> None:
+        """Put a copy of each of `paths` (at or below `src`, in that order) at `dst` + suffix."""
         nodes = self.nodes
         kids = self.kids
+        if kids is not None and dst not in nodes and dst not in kids:
+            self.graft(src, dst, [(p, nodes[p]) for p in paths], _index_below(kids, src))
+            return
+        cut = len(src)
+        for p, node in [(dst + p[cut:], nodes[p]) for p in paths]:
+            self.put(p, node)
+
+    def cut(self, root: str) -> tuple[list[tuple[str, Node]], list[tuple[str, Below]]]:
+        """Remove `root` and everything below it; return the removed (path, node) pairs in
+        insertion order and (large trees) the removed prefix-index entries, for `graft`."""
+        nodes = self.nodes
+        kids = self.kids
+        if kids is None:
+            removed = [(p, nodes[p]) for p in _scan(nodes, root)]
+            for p, _ in removed:
+                self.remove(p)
+            return removed, []
         entries: list[tuple[int, str]] = []
         index: list[tuple[str, Below]] = []
         if root in nodes:
@@ -398,10 +520,8 @@ class TreeEdit:
         entries.sort()
         for x, _ in index:
             del kids[x]
-        removed: list[tuple[str, Node]] = []
+        removed = []
         touched = self.touched
-        log = self.log
-        nfull = self.nfull
         fold = self.fold
         for stamp, p in entries:
             node = nodes[p]
@@ -409,16 +529,8 @@ class TreeEdit:
             removed.append((p, node))
             fold -= item_hash(p, node)
             touched.append(p)
-            k, i = divmod(stamp, CHUNK)
-            if k >= nfull:
-                log[(k - nfull) * CHUNK + i] = None
-            else:
-                chunk = self.dirty.get(k)
-                if chunk is None:
-                    chunk = self.dirty[k] = list(self.origin.chunks[k])
-                chunk[i] = None
+            self._tombstone(stamp)
         self.fold = fold
-        self.dead += len(entries)
         _unlink(kids, nodes, root)  # root's own entry is gone: unhang it from its parent
         return removed, index
 
@@ -429,9 +541,9 @@ class TreeEdit:
         pairs: list[tuple[str, Node]],
         index: list[tuple[str, Below]],
     ) -> None:
-        """Add `pairs` (paths at or below `src`, in the order to append them) relocated to
-        `dst`, with `index` (the prefix-index entries at or below `src`) relocated alongside.
-        Nothing may exist at or below `dst`."""
+        """(Large trees.) Add `pairs` (paths at or below `src`, in the order to append them)
+        relocated to `dst`, with `index` (the prefix-index entries at or below `src`) relocated
+        alongside. Nothing may exist at or below `dst`."""
         nodes = self.nodes
         kids = self.kids
         touched = self.touched
@@ -460,6 +572,12 @@ class TreeEdit:
         origin = self.origin
         if not self.touched:
             return origin
+        touched = tuple(self.touched)
+        if self.kids is None:
+            small: dict[str, Node] = self.nodes
+            if len(small) > SMALL_MAX:
+                return _large(small, origin.uid, touched)
+            return Tree(small, None, _NO_CHUNKS, (), 0, 0, None, origin.uid, touched)
         nodes = self.nodes.finish()
         kids = self.kids.finish()
         chunks = origin.chunks
@@ -476,12 +594,28 @@ class TreeEdit:
         tail = tuple(log[full * CHUNK :])
         nfull += full
         dead = self.dead
+        if len(nodes) < SMALL_MIN:
+            order = [p for k in range(nfull) for p in chunks[k] if p is not None]
+            order.extend([p for p in tail if p is not None])
+            shrunk = {p: nodes[p] for p in order}
+            return Tree(shrunk, None, _NO_CHUNKS, (), 0, 0, self.fold, origin.uid, touched)
         if dead > len(nodes) + _COMPACT_SLACK:
             kids, chunks, tail, nfull = _compact(nodes, kids, chunks, tail, nfull)
             dead = 0
-        return Tree(
-            nodes, kids, chunks, tail, nfull, dead, self.fold, origin.uid, tuple(self.touched)
-        )
+        return Tree(nodes, kids, chunks, tail, nfull, dead, self.fold, origin.uid, touched)
+
+
+def _index_below(kids: Any, root: str) -> list[tuple[str, Below]]:
+    """The prefix-index entries at or below `root` in a (possibly mutating) index."""
+    out: list[tuple[str, Below]] = []
+    stack = [root]
+    while stack:
+        x = stack.pop()
+        below = kids.get(x)
+        if below is not None:
+            out.append((x, below))
+            stack.extend(below)
+    return out
 
 
 def _compact(
@@ -577,8 +711,13 @@ def equal(ta: Tree, tb: Tree) -> bool:
     """Structural equality of two trees (insertion order is not part of it)."""
     if ta is tb:
         return True
-    if ta.fold != tb.fold or len(ta.nodes) != len(tb.nodes):
+    if len(ta.nodes) != len(tb.nodes) or fold_of(ta) != fold_of(tb):
         return False
     if related(ta, tb):
         return not diff(ta, tb)
-    return ta.nodes == tb.nodes
+    na = ta.nodes
+    nb = tb.nodes
+    if type(na) is type(nb):
+        return bool(na == nb)
+    get = nb.get  # a small tree against a large one: same lengths, so one direction suffices
+    return all(get(p) == node for p, node in na.items())
