@@ -24,6 +24,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from engine.execution.batch import holder_is_dead, ledger_for, run_batch
+from engine.execution.source_hash import source_hash
 from engine.execution.trials import TrialRequest, engine_version
 from engine.experiments.catalog import build_catalog
 from engine.judging.verdicts import DEFAULT_CORRECTION, FamilyMember, correct_family
@@ -125,7 +126,7 @@ def research_run(
     for closed in _close_dead_runs(ledger):
         logger.info("run %s had been killed; marked interrupted", closed)
     run = ledger.start_run(
-        code_version=f"verisim-engine/{engine_version()}",
+        code_version=f"verisim-engine/{engine_version()}+src/{source_hash()[:16]}",
         host=socket.gethostname(),
         budget_seconds=float(budget_seconds),
         workers=workers,
@@ -139,7 +140,7 @@ def research_run(
         budget_seconds=float(budget_seconds),
         elapsed_seconds=0.0,
         correction=correction,
-        trials={"finished": 0, "failed": 0, "cut": 0, "reused": 0},
+        trials={"finished": 0, "failed": 0, "crashed": 0, "cut": 0, "reused": 0},
     )
     try:
         ratchet = Ratchet(ledger, catalog, run.id, recompute=recompute, log=logger.info)
@@ -230,18 +231,29 @@ def _loop(
                 for batch in batches
             ]
             progressed = False
+            other_code = False
             for future in futures:
                 report = future.result()
                 summary.trials["finished"] += len(report["finished"])
                 summary.trials["failed"] += len(report["failed"])
+                summary.trials["crashed"] += len(report["crashed"])
                 summary.trials["cut"] += len(report["cut"])
                 summary.trials["reused"] += len(report["already"])
-                progressed |= bool(report["finished"] or report["failed"] or report["already"])
+                other_code |= bool(report["other_code"])
+                progressed |= bool(
+                    report["finished"] or report["failed"] or report["crashed"] or report["already"]
+                )
             costs = ratchet.cost_model()
             if time.time() >= trial_deadline:
                 return
             if not progressed:
-                ratchet.drop(digest, "its trials could not start in the remaining budget")
+                reason = (
+                    "its trials were sent to a worker on other source than this run's "
+                    f"(code hash {source_hash()[:12]})"
+                    if other_code
+                    else "its trials could not start in the remaining budget"
+                )
+                ratchet.drop(digest, reason)
                 continue
             if ratchet.pending().get(digest):
                 continue
