@@ -69,13 +69,13 @@ def test_the_bound_is_strict_and_a_missing_metric_fails() -> None:
     unmeasured = [("flat", s, {"normalized_horizon": 1.0}) for s in range(4)]
     reason = gate_failure(h, "", unmeasured)
     assert reason is not None and "nan" in reason
-    assert gate_failure(h, "", [("flat", 9, {"competence_delta_exact": 0.0})] + above) is None
+    assert gate_failure(h, "", [("flat", 9, {"competence_delta_exact": 0.0}), *above]) is None
 
 
 def test_the_gate_is_validated_when_the_file_loads() -> None:
-    with pytest.raises(HypothesisError, match="gate.arms"):
+    with pytest.raises(HypothesisError, match=r"gate\.arms"):
         gated(arms=["nope"])
-    with pytest.raises(HypothesisError, match="gate.metric"):
+    with pytest.raises(HypothesisError, match=r"gate\.metric"):
         parse_hypothesis(
             {**gated().canonical(), "gate": {"metric": "no_such", "threshold": 0.5, "why": "w"}},
             catalog=build_catalog(),
