@@ -19,9 +19,11 @@ Public API (stable; the engine and CLI build on it):
     note=) -> RunRecord`, `heartbeat_run(run_id)`, `finish_run(run_id, status, summary)`,
     `get_run(run_id)`, `runs()`.
   - `claim_trial(key, hypothesis_hash=, cell_id=, arm=, seed=, spec=, run_id=, worker=,
-    host=, stale_after_s=) -> bool`, `enqueue_trial(...)`, `heartbeat_trial(key, worker)`,
-    `finish_trial(key, metrics, duration_s, host)` (immutable once finished),
-    `fail_trial(key, error)`, `mark_cut(keys, reason) -> int`, `get_trial(key)`,
+    host=, stale_after_s=, code_hash=) -> bool`, `enqueue_trial(..., code_hash=)`,
+    `heartbeat_trial(key, worker)`, `finish_trial(key, metrics, duration_s, host)` (immutable
+    once finished), `fail_trial(key, error)` (final: never claimed again),
+    `crash_trial(key, reason)` (claimable again until `MAX_CRASHES` crashes; a stale claim
+    counts as one), `mark_cut(keys, reason) -> int`, `get_trial(key)`,
     `finished_trials(hypothesis_hash)`, `trials(hypothesis=, status=, run_id=)`.
   - `write_verdict(..., recompute=False) -> VerdictRecord` (one current verdict per
     hypothesis version and cell; `recompute` supersedes), `annotate_verdict(id,
@@ -38,7 +40,8 @@ Public API (stable; the engine and CLI build on it):
   `NotFoundError`.
 - `default_url(data_dir)` -> `sqlite:///<data_dir>/ledger.db`; `trial_key(hypothesis_hash,
   cell_id, arm, seed, code_version)`; `upgrade(url)`; status/outcome tuples
-  `RUN_STATUSES`, `TRIAL_STATUSES`, `OUTCOMES`.
+  `RUN_STATUSES`, `TRIAL_STATUSES`, `OUTCOMES`; `MAX_CRASHES`. `TrialRecord.settled` says
+  whether running a trial again is pointless (finished, failed, or crashed to the bound).
 """
 
 from .connect import default_url
@@ -46,7 +49,7 @@ from .errors import ImmutableTrialError, LedgerError, NotFoundError, SchemaError
 from .jsonutil import trial_key
 from .records import HypothesisVersion, LeverRecord, Record, RunRecord, TrialRecord, VerdictRecord
 from .store import Ledger
-from .tables import OUTCOMES, RUN_STATUSES, TRIAL_STATUSES
+from .tables import MAX_CRASHES, OUTCOMES, RUN_STATUSES, TRIAL_STATUSES
 
 
 def upgrade(url: str) -> str:
@@ -56,6 +59,7 @@ def upgrade(url: str) -> str:
 
 
 __all__ = [
+    "MAX_CRASHES",
     "OUTCOMES",
     "RUN_STATUSES",
     "TRIAL_STATUSES",
