@@ -109,17 +109,19 @@ def test_trial_process_answers_failures_and_survives_them() -> None:
 
 
 def _children() -> list[int]:
-    """Pids of this process's live children (the batch's trial processes)."""
+    """Pids of this process's live trial processes (`python -m engine.execution.child`), and
+    only those: a test session may have other children (a Prefect server) to leave alone."""
     me, out = os.getpid(), []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == me and fields[0] != "Z":
+        if int(fields[1]) == me and fields[0] != "Z" and b"engine.execution.child" in cmdline:
             out.append(int(entry.name))
     return out
 
