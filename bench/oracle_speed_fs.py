@@ -1,102 +1,299 @@
-"""Filesystem oracle speed: steps/s of `step`, plus `apply` and `divergence` throughput.
+"""Filesystem oracle speed: `step`, `apply` and `divergence` throughput, new vs old, in one run.
 
-    .venv/bin/python bench/oracle_speed_fs.py [--seeds 200] [--steps 60] [--repeats 5]
+    .venv/bin/python bench/oracle_speed_fs.py                      # short rollouts + long ones
+    .venv/bin/python bench/oracle_speed_fs.py --long-seeds 5 --repeats 7
+    .venv/bin/python bench/oracle_speed_fs.py --no-short            # long trajectories only
 
-Action sequences are generated first (driver sampling is excluded from every timing); each
-timed pass then rolls the oracle forward from the empty state over those actions, building
-every delta and every successor state, exactly as a trajectory does. `apply` is timed on the
-recorded (state, delta) pairs and `divergence` on (state, successor) pairs, cold (fact sets not
-yet cached: fresh state objects) and warm (cached). Best of `--repeats` passes is reported, to
-damp noise from other processes on a shared machine.
+"old" is `bench/_baseline_fs.py`: a frozen copy of the dict-per-state implementation as of
+commit c083150 (before issue 10), kept for these side-by-side ratios only; the package never
+imports it. Both consume the very same parsed actions, so the ratio is new/old on identical
+work, measured in the same process, pass by pass (new and old passes alternate, so a noisy
+neighbour on a shared machine hits both); medians over `--repeats` passes are printed.
 
-Target: >= 175k steps/s for the weighted driver (3x the seed's ~58k pure-Python reference).
+Short rollouts (the 60-step benchmark this bench always had): `--seeds` trajectories of
+`--steps` steps per driver. Long trajectories (issue 10): `--long-seeds` weighted trajectories
+of `--long-steps` steps, timed over the first and the last `--window` steps, with the state
+size (paths) there.
+
+What is timed: action sequences are generated first (driver sampling is excluded); a `step`
+pass rolls the oracle forward over those actions, building every delta and successor, as a
+trajectory does. `apply` replays the recorded deltas on the recorded states. `divergence` is
+timed on (state, successor) pairs, the engine's common case, and on (state, successor rebuilt
+from JSON), where nothing is shared; "cold" figures use objects rebuilt before EVERY pass (no
+cached fact set, no remembered diff), "warm" ones repeat the pass on the same objects.
+
+Targets: >= 150k steps/s over the last 500 steps of a 5,000-step weighted trajectory with no
+fall-off against the first 500, and no regression on the short rollouts.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import platform
+import statistics
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _baseline_fs as old  # the frozen baseline, beside this file
 
 from worlds import get_world
-from worlds.filesystem import FilesystemWorld, FsAction, FsState
+from worlds.filesystem import FilesystemWorld, FsAction, codec
+from worlds.filesystem import apply as new_apply
+from worlds.filesystem.metrics import divergence as new_divergence
+from worlds.filesystem.oracle import HANDLERS as NEW_HANDLERS
+from worlds.filesystem.state import FsState
 
-DRIVERS = ("weighted", "uniform", "adversarial", "structural")
+SHORT_DRIVERS = ("weighted", "uniform", "adversarial", "structural")
 
 
-def _best(repeats: int, fn: Callable[[], None]) -> float:
-    best = float("inf")
+@dataclass(frozen=True)
+class Impl:
+    """One implementation's entry points."""
+
+    name: str
+    initial: Any
+    handlers: dict[str, Callable[[Any, Any], Any]]
+    apply: Callable[[Any, Sequence[object]], Any]
+    divergence: Callable[[Any, Any], float]
+    rebuild: Callable[[Any], Any]  # the same value, as a fresh object sharing nothing
+
+
+def _rebuild_new(state: FsState) -> FsState:
+    return codec.state_from_json(codec.state_to_json(state))
+
+
+def _rebuild_old(state: Any) -> Any:
+    return old.OldFsState(dict(state._fs), state._cwd, dict(state._env), state._last)
+
+
+NEW = Impl("new", FsState.initial(), NEW_HANDLERS, new_apply, new_divergence, _rebuild_new)
+OLD = Impl("old", old.OldFsState.initial(), old.HANDLERS, old.apply, old.divergence, _rebuild_old)
+
+
+def _timed(fn: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _roll(impl: Impl, start: Any, actions: Sequence[FsAction]) -> list[Any]:
+    """Every state from `start` on (len(actions) + 1 of them)."""
+    handlers = impl.handlers
+    states = [start]
+    state = start
+    for action in actions:
+        state = handlers[action.command](state, action).state
+        states.append(state)
+    return states
+
+
+def _deltas(impl: Impl, states: Sequence[Any], actions: Sequence[FsAction]) -> list[Any]:
+    handlers = impl.handlers
+    return [handlers[a.command](s, a).delta for s, a in zip(states, actions, strict=False)]
+
+
+class Window:
+    """One timed stretch of actions for one implementation: fixed start state, its states and
+    deltas, and the four measurements (step, apply, divergence cold / warm)."""
+
+    def __init__(self, impl: Impl, runs: Sequence[tuple[Any, Sequence[FsAction]]]) -> None:
+        self.impl = impl
+        self.runs = runs  # (start state, actions) per rollout
+        self.states = [_roll(impl, s, acts) for s, acts in runs]
+        self.deltas = [
+            _deltas(impl, states, acts) for states, (_, acts) in zip(self.states, runs, strict=True)
+        ]
+        self.n = sum(len(acts) for _, acts in runs)
+
+    def step(self) -> float:
+        handlers = self.impl.handlers
+
+        def run() -> None:
+            for start, actions in self.runs:
+                state = start
+                for action in actions:
+                    state = handlers[action.command](state, action).state
+
+        return _timed(run)
+
+    def apply(self) -> float:
+        apply = self.impl.apply
+        pairs = [
+            (s, d)
+            for states, deltas in zip(self.states, self.deltas, strict=True)
+            for s, d in zip(states, deltas, strict=False)
+        ]
+
+        def run() -> None:
+            for state, delta in pairs:
+                apply(state, delta)
+
+        return _timed(run)
+
+    def successor_pairs(self) -> list[tuple[Any, Any]]:
+        """Fresh (state, successor) objects: the oracle is rolled again (untimed)."""
+        pairs: list[tuple[Any, Any]] = []
+        for start, actions in self.runs:
+            states = _roll(self.impl, self.impl.rebuild(start), actions)
+            pairs.extend(itertools.pairwise(states))
+        return pairs
+
+    def rebuilt_pairs(self, stride: int) -> list[tuple[Any, Any]]:
+        """Fresh (state, rebuilt successor) objects sharing nothing (untimed)."""
+        rebuild = self.impl.rebuild
+        return [
+            (rebuild(states[i]), rebuild(states[i + 1]))
+            for states in self.states
+            for i in range(0, len(states) - 1, stride)
+        ]
+
+    def divergence(self, pairs: Sequence[tuple[Any, Any]]) -> float:
+        divergence = self.impl.divergence
+
+        def run() -> None:
+            for a, b in pairs:
+                divergence(a, b)
+
+        return _timed(run)
+
+
+def _alternate(
+    repeats: int, new: Callable[[], float], old_: Callable[[], float]
+) -> tuple[float, float, float]:
+    """Median new time, median old time, median per-pass old/new ratio (passes alternate)."""
+    t_new: list[float] = []
+    t_old: list[float] = []
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+        t_new.append(new())
+        t_old.append(old_())
+    ratios = [o / n for n, o in zip(t_new, t_old, strict=True)]
+    return statistics.median(t_new), statistics.median(t_old), statistics.median(ratios)
 
 
-def _fresh(state: FsState) -> FsState:
-    """The same value without its cached hash / facts."""
-    return FsState(dict(state._fs), state._cwd, dict(state._env), state._last)
+def _measure(
+    new: Window, old_: Window, repeats: int, stride: int
+) -> dict[str, tuple[float, float, float]]:
+    """Throughput (per second) new, old and the new/old speed ratio for each operation."""
+    out: dict[str, tuple[float, float, float]] = {}
 
+    def rate(name: str, fn_new: Callable[[], float], fn_old: Callable[[], float], n: int) -> None:
+        t_new, t_old, ratio = _alternate(repeats, fn_new, fn_old)
+        out[name] = (n / t_new, n / t_old, ratio)
 
-def bench_driver(world: FilesystemWorld, driver: str, seeds: int, steps: int, repeats: int) -> str:
-    sequences: list[list[FsAction]] = []
-    pairs: list[tuple[FsState, tuple[object, ...], FsState]] = []
-    for seed in range(seeds):
-        records = world.trajectory(driver, seed, steps)
-        sequences.append([r.action for r in records])
-        pairs.extend((r.state, r.transition.delta, r.transition.state) for r in records)
-    n = seeds * steps
-    initial = world.initial_state()
-    step = world.step
-
-    def rollouts() -> None:
-        for actions in sequences:
-            state = initial
-            for action in actions:
-                state = step(state, action).state
-
-    apply = world.apply
-
-    def applies() -> None:
-        for state, delta, _ in pairs:
-            apply(state, delta)
-
-    divergence = world.divergence
-    cold = [(_fresh(s), _fresh(n_)) for s, _, n_ in pairs]
-
-    def divergences_cold() -> None:
-        for a, b in cold:
-            divergence(a, b)
-
-    def divergences_warm() -> None:
-        for a, b in cold:
-            divergence(a, b)
-
-    t_step = _best(repeats, rollouts)
-    t_apply = _best(repeats, applies)
-    t_div_cold = _best(1, divergences_cold)
-    t_div_warm = _best(repeats, divergences_warm)
-    mean_paths = sum(len(before.fs) for before, _, _ in pairs) / len(pairs)
-    return (
-        f"{driver:<12} {n:>7} steps  mean |fs| {mean_paths:5.1f}  "
-        f"step {n / t_step:>10,.0f}/s  apply {n / t_apply:>10,.0f}/s  "
-        f"divergence cold {n / t_div_cold:>9,.0f}/s warm {n / t_div_warm:>10,.0f}/s"
+    rate("step", new.step, old_.step, new.n)
+    rate("apply", new.apply, old_.apply, new.n)
+    rate(
+        "div cold",
+        lambda: new.divergence(new.successor_pairs()),
+        lambda: old_.divergence(old_.successor_pairs()),
+        new.n,
     )
+    warm_new = new.successor_pairs()
+    warm_old = old_.successor_pairs()
+    new.divergence(warm_new)
+    old_.divergence(warm_old)
+    rate("div warm", lambda: new.divergence(warm_new), lambda: old_.divergence(warm_old), new.n)
+    m = len(new.rebuilt_pairs(stride))
+    rate(
+        "div rebuilt cold",
+        lambda: new.divergence(new.rebuilt_pairs(stride)),
+        lambda: old_.divergence(old_.rebuilt_pairs(stride)),
+        m,
+    )
+    return out
+
+
+def _fmt(row: dict[str, tuple[float, float, float]]) -> str:
+    return "  ".join(
+        f"{name} {r_new:>9,.0f}/s (old {r_old:>9,.0f}, x{ratio:4.2f})"
+        for name, (r_new, r_old, ratio) in row.items()
+    )
+
+
+def short_rollouts(
+    world: FilesystemWorld, driver: str, seeds: int, steps: int, repeats: int
+) -> None:
+    sequences = [[r.action for r in world.trajectory(driver, s, steps)] for s in range(seeds)]
+    new = Window(NEW, [(NEW.initial, acts) for acts in sequences])
+    old_ = Window(OLD, [(OLD.initial, acts) for acts in sequences])
+    mean_paths = statistics.fmean(len(s) for states in new.states for s in states[:-1])
+    rows = _measure(new, old_, repeats, stride=1)
+    print(f"{driver:<11} {new.n:>6} steps  mean |fs| {mean_paths:6.1f}")
+    for name, (r_new, r_old, ratio) in rows.items():
+        print(
+            f"    {name:<17} new {r_new:>10,.0f}/s   old {r_old:>10,.0f}/s   new/old x{ratio:5.2f}"
+        )
+
+
+def long_trajectory(
+    world: FilesystemWorld, seed: int, steps: int, window: int, repeats: int
+) -> dict[str, dict[str, tuple[float, float, float]]]:
+    actions = [r.action for r in world.trajectory("weighted", seed, steps)]
+    new_states = _roll(NEW, NEW.initial, actions)
+    old_states = _roll(OLD, OLD.initial, actions)
+    results: dict[str, dict[str, tuple[float, float, float]]] = {}
+    for label, lo in (("first", 0), ("last", steps - window)):
+        acts = actions[lo : lo + window]
+        new = Window(NEW, [(new_states[lo], acts)])
+        old_ = Window(OLD, [(old_states[lo], acts)])
+        rows = _measure(new, old_, repeats, stride=max(1, window // 100))
+        results[label] = rows
+        size = f"|fs| {len(new_states[lo]):>5} -> {len(new_states[lo + window]):>5}"
+        print(f"  seed {seed} {label:<5} {window} steps [{lo:>5}, {lo + window:>5})  {size}")
+        for name, (r_new, r_old, ratio) in rows.items():
+            print(
+                f"    {name:<17} new {r_new:>10,.0f}/s   old {r_old:>10,.0f}/s   "
+                f"new/old x{ratio:5.2f}"
+            )
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=200)
-    parser.add_argument("--steps", type=int, default=60)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=200, help="short rollouts per driver")
+    parser.add_argument("--steps", type=int, default=60, help="steps per short rollout")
+    parser.add_argument("--long-seeds", type=int, default=3)
+    parser.add_argument("--long-steps", type=int, default=5000)
+    parser.add_argument("--window", type=int, default=500)
+    parser.add_argument("--repeats", type=int, default=5, help="timed passes per figure")
+    parser.add_argument("--no-short", action="store_true", help="skip the short rollouts")
+    parser.add_argument("--no-long", action="store_true", help="skip the long trajectories")
     args = parser.parse_args()
     world: FilesystemWorld = get_world("filesystem")
     print(
-        f"python {platform.python_version()} on {platform.machine()}; oracle {world.oracle_version}"
+        f"python {platform.python_version()} on {platform.machine()}; oracle "
+        f"{world.oracle_version}; medians of {args.repeats} alternating passes; "
+        "old = bench/_baseline_fs.py (c083150)"
     )
-    for driver in DRIVERS:
-        print(bench_driver(world, driver, args.seeds, args.steps, args.repeats))
+    if not args.no_short:
+        print(f"\nshort rollouts: {args.seeds} seeds x {args.steps} steps per driver")
+        for driver in SHORT_DRIVERS:
+            short_rollouts(world, driver, args.seeds, args.steps, args.repeats)
+    if not args.no_long:
+        print(
+            f"\nlong weighted trajectories: {args.long_seeds} seeds x {args.long_steps} steps, "
+            f"first and last {args.window}"
+        )
+        last_new: list[float] = []
+        last_ratio: list[float] = []
+        falloff: list[float] = []
+        for seed in range(args.long_seeds):
+            res = long_trajectory(world, seed, args.long_steps, args.window, args.repeats)
+            last_new.append(res["last"]["step"][0])
+            last_ratio.append(res["last"]["step"][2])
+            falloff.append(res["last"]["step"][0] / res["first"]["step"][0])
+        print(
+            f"\nlast {args.window} steps, median over seeds: new {statistics.median(last_new):,.0f}"
+            f" steps/s (target >= 150,000), new/old x{statistics.median(last_ratio):.2f}, "
+            f"last/first x{statistics.median(falloff):.2f}"
+        )
 
 
 if __name__ == "__main__":

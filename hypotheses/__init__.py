@@ -11,10 +11,11 @@ Public API (stable; the engine and CLI build on it):
   world_config, experiment, priority (default 100, lower first), params, grid, arms
   (name -> `Arm(proposer, params, overrides)`), seeds (`Seeds(initial)`), effect
   (`Effect(metric, kind, treatment, control)`), decision (`Decision(direction, threshold,
-  confidence=.95, equivalence, correction_family)`), levers (`Lever(when, id, why, set_
-  [TOML key "set"], next)`), estimated_trial_seconds, tags, parent; and
+  confidence=.95, equivalence, correction_family)`), gate (optional `Gate(metric, direction,
+  threshold, arms, why)`: a competence check judged before the effect), levers
+  (`Lever(when, id, why, set_ [TOML key "set"], next)`), estimated_trial_seconds, tags, parent; and
   `.canonical() -> dict`, `.content_hash`, `.cells() -> list[Cell]`, `.depth`,
-  `.root_id`, `.lever_path`, `.levers_for(outcome)`.
+  `.root_id`, `.lever_path`, `.gated_arms`, `.levers_for(outcome)`.
 - `Cell(cell_id, values, params)`: `cell_id` is `""` without a grid, else `k=v,...` with
   keys sorted (`hosts=25,rho=0.2`); `params` are the hypothesis params with the cell's values.
 - `load_hypothesis(path, catalog)`, `load_directory(dir, catalog)` (sorted by priority, id;
@@ -36,7 +37,7 @@ from .catalog import Catalog, ExperimentInfo
 from .derive import derive_child
 from .errors import HypothesisError, HypothesisErrors
 from .loader import check_file, load_directory, load_hypothesis, validate_directory
-from .model import OUTCOMES, Arm, Cell, Decision, Effect, Hypothesis, Lever, Seeds
+from .model import OUTCOMES, Arm, Cell, Decision, Effect, Gate, Hypothesis, Lever, Seeds
 from .registry_dir import default_registry_dir
 from .validate import parse_hypothesis
 
@@ -48,6 +49,7 @@ __all__ = [
     "Decision",
     "Effect",
     "ExperimentInfo",
+    "Gate",
     "Hypothesis",
     "HypothesisError",
     "HypothesisErrors",

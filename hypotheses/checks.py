@@ -60,6 +60,14 @@ def catalog_problems(h: Hypothesis, catalog: Catalog) -> list[Problem]:
                 f"{known(info.metrics)}",
             )
         )
+    if h.gate is not None and h.gate.metric not in info.metrics:
+        problems.append(
+            (
+                "gate.metric",
+                f"unknown metric {h.gate.metric!r} for experiment {h.experiment!r} "
+                f"{known(info.metrics)}",
+            )
+        )
     names = _unknown_params("params", h.params, info.params, h.experiment)
     names += _unknown_params("grid", h.grid, info.params, h.experiment)
     for name in sorted(h.arms):

@@ -175,6 +175,30 @@ class Decision(_Model):
         return v
 
 
+class Gate(_Model):
+    """A pre-registered competence check, judged before the effect in every cell.
+
+    A verdict about the loop (a knee, a floor) read off a model that cannot predict one step
+    says nothing about the loop. The gate names a metric of the fitted model and a bound;
+    when the mean over a cell's seeds misses the bound in any gated arm, the cell gets no
+    verdict and its record says "not competent" (a finding about the model, not a refutation).
+    """
+
+    metric: Text
+    direction: Literal["greater", "less"] = "greater"
+    threshold: StrictFloat
+    arms: tuple[StrictStr, ...] = ()
+    """The arms the gate applies to (default: the effect's treatment and control)."""
+    why: Text
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("must be a finite number")
+        return v
+
+
 class Lever(_Model):
     """What one outcome licenses: a child with `set` applied, or the hypothesis `next`."""
 
@@ -244,6 +268,7 @@ class Hypothesis(_Model):
     seeds: Seeds
     effect: Effect
     decision: Decision
+    gate: Gate | None = None
     levers: tuple[Lever, ...] = ()
     estimated_trial_seconds: StrictFloat | None = None
     tags: tuple[StrictStr, ...] = ()
@@ -307,6 +332,13 @@ class Hypothesis(_Model):
         if not derived and self.parent is not None:
             raise cross_field("parent", "only derived hypotheses (id 'parent/lever') have one")
         self._check_effect()
+        if self.gate is not None:
+            for gated in self.gate.arms:
+                if gated not in self.arms:
+                    raise cross_field(
+                        "gate.arms",
+                        f"arm {gated!r} is not among the arms ({', '.join(sorted(self.arms))})",
+                    )
         for name, arm in self.arms.items():
             clash = sorted(set(arm.overrides) & set(self.grid))
             if clash:
@@ -387,6 +419,16 @@ class Hypothesis(_Model):
             cell_id = ",".join(f"{k}={_cell_value_text(v)}" for k, v in values.items())
             cells.append(Cell(cell_id=cell_id, values=values, params={**self.params, **values}))
         return cells
+
+    @property
+    def gated_arms(self) -> tuple[str, ...]:
+        """The arms the competence gate applies to (none without a gate)."""
+        if self.gate is None:
+            return ()
+        if self.gate.arms:
+            return self.gate.arms
+        control = () if self.effect.control is None else (self.effect.control,)
+        return (self.effect.treatment, *control)
 
     def levers_for(self, outcome: str) -> tuple[Lever, ...]:
         """The levers an outcome licenses, in file order."""

@@ -19,11 +19,12 @@ Public API (stable; the engine and CLI build on it):
     note=) -> RunRecord`, `heartbeat_run(run_id)`, `finish_run(run_id, status, summary)`,
     `get_run(run_id)`, `runs()`.
   - `claim_trial(key, hypothesis_hash=, cell_id=, arm=, seed=, spec=, run_id=, worker=,
-    host=) -> bool` (stale by the ledger's one `ledger.claims.ClaimPolicy`),
-    `enqueue_trial(...)`, `enqueue_trials([...]) -> int` (one transaction),
-    `heartbeat_trial(key, worker)`,
-    `finish_trial(key, metrics, duration_s, host)` (immutable once finished),
-    `fail_trial(key, error)`, `mark_cut(keys, reason) -> int`, `get_trial(key)`,
+    host=, code_hash=) -> bool` (stale by the ledger's one `ledger.claims.ClaimPolicy`),
+    `enqueue_trial(..., code_hash=)`, `enqueue_trials([...]) -> int` (one transaction),
+    `heartbeat_trial(key, worker)`, `finish_trial(key, metrics, duration_s, host)` (immutable
+    once finished), `fail_trial(key, error)` (final: never claimed again),
+    `crash_trial(key, reason)` (claimable again until `MAX_CRASHES` crashes; a stale claim
+    counts as one), `mark_cut(keys, reason) -> int`, `get_trial(key)`,
     `finished_trials(hypothesis_hash)`, `trials(hypothesis=, status=, run_id=)`.
   - `write_verdict(..., recompute=False) -> VerdictRecord` (one current verdict per
     hypothesis version and cell; `recompute` supersedes), `annotate_verdict(id,
@@ -40,7 +41,8 @@ Public API (stable; the engine and CLI build on it):
   `NotFoundError`.
 - `default_url(data_dir)` -> `sqlite:///<data_dir>/ledger.db`; `trial_key(hypothesis_hash,
   cell_id, arm, seed, code_version)`; `upgrade(url)`; status/outcome tuples
-  `RUN_STATUSES`, `TRIAL_STATUSES`, `OUTCOMES`.
+  `RUN_STATUSES`, `TRIAL_STATUSES`, `OUTCOMES`; `MAX_CRASHES`. `TrialRecord.settled` says
+  whether running a trial again is pointless (finished, failed, or crashed to the bound).
 """
 
 from .claims import DEFAULT_CLAIM_POLICY, ClaimPolicy
@@ -49,7 +51,7 @@ from .errors import ImmutableTrialError, LedgerError, NotFoundError, SchemaError
 from .jsonutil import trial_key
 from .records import HypothesisVersion, LeverRecord, Record, RunRecord, TrialRecord, VerdictRecord
 from .store import Ledger
-from .tables import OUTCOMES, RUN_STATUSES, TRIAL_STATUSES
+from .tables import MAX_CRASHES, OUTCOMES, RUN_STATUSES, TRIAL_STATUSES
 
 
 def upgrade(url: str) -> str:
@@ -60,6 +62,7 @@ def upgrade(url: str) -> str:
 
 __all__ = [
     "DEFAULT_CLAIM_POLICY",
+    "MAX_CRASHES",
     "OUTCOMES",
     "RUN_STATUSES",
     "TRIAL_STATUSES",

@@ -132,9 +132,10 @@ class TrialIn(_In):
     run_id: StrictInt | None = None
     worker: StrictStr | None = None
     host: StrictStr | None = None
+    code_hash: StrictStr | None = None
 
     _key = field_validator("key", "arm")(_nonempty)
-    _hash = field_validator("hypothesis_hash")(_hash)
+    _hash = field_validator("hypothesis_hash", "code_hash")(_hash)
 
     @field_validator("spec")
     @classmethod

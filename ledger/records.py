@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from . import jsonutil
-from .tables import HypothesisVersionRow, LeverRow, RunRow, TrialRow, VerdictRow
+from .tables import MAX_CRASHES, HypothesisVersionRow, LeverRow, RunRow, TrialRow, VerdictRow
 
 
 def _plain(value: Any) -> Any:
@@ -116,6 +116,16 @@ class TrialRecord(_Record):
     claimed_at: datetime | None
     heartbeat_at: datetime | None
     attempts: int
+    crashes: int
+    code_hash: str | None
+
+    @property
+    def settled(self) -> bool:
+        """Whether running it again is pointless: finished, failed (deterministic), or
+        crashed as often as `MAX_CRASHES` allows."""
+        return self.status in ("finished", "failed") or (
+            self.status == "crashed" and self.crashes >= MAX_CRASHES
+        )
 
     @classmethod
     def of(cls, row: TrialRow) -> TrialRecord:
@@ -139,6 +149,8 @@ class TrialRecord(_Record):
             claimed_at=row.claimed_at,
             heartbeat_at=row.heartbeat_at,
             attempts=row.attempts,
+            crashes=row.crashes,
+            code_hash=row.code_hash,
         )
 
 

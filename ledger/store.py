@@ -326,6 +326,7 @@ class Ledger:
         run_id: int | None,
         worker: str | None,
         host: str | None,
+        code_hash: str | None,
     ) -> TrialIn:
         return validated(
             TrialIn,
@@ -338,6 +339,7 @@ class Ledger:
             run_id=run_id,
             worker=worker,
             host=host,
+            code_hash=code_hash,
         )
 
     def get_trial(self, key: str) -> TrialRecord | None:
@@ -355,9 +357,15 @@ class Ledger:
         seed: int,
         spec: Mapping[str, Any],
         run_id: int | None = None,
+        code_hash: str | None = None,
     ) -> bool:
-        """Record a planned trial as pending (no-op if the key exists); True if inserted."""
-        inp = self._trial_in(key, hypothesis_hash, cell_id, arm, seed, spec, run_id, None, None)
+        """Record a planned trial as pending (no-op if the key exists); True if inserted.
+
+        `code_hash` is the hash of the source the key was computed under (stored with the row).
+        """
+        inp = self._trial_in(
+            key, hypothesis_hash, cell_id, arm, seed, spec, run_id, None, None, code_hash
+        )
         try:
             with self._write(f"enqueue trial {key}", races=True) as s:
                 return trial_ops.enqueue(s, inp, self._now())
@@ -368,9 +376,10 @@ class Ledger:
         """Record many planned trials as pending in one transaction; returns how many were new.
 
         Each item has the `enqueue_trial` fields (`key`, `hypothesis_hash`, `cell_id`, `arm`,
-        `seed`, `spec`, optionally `run_id`). This is how a run publishes its plan, so queue
-        workers and other runs on the same ledger can share the work. If another process
-        enqueues the same keys at the same moment, the batch is retried one trial at a time.
+        `seed`, `spec`, optionally `run_id` and `code_hash`). This is how a run publishes its
+        plan, so queue workers and other runs on the same ledger can share the work. If another
+        process enqueues the same keys at the same moment, the batch is retried one trial at a
+        time.
         """
         items = [
             self._trial_in(
@@ -383,6 +392,7 @@ class Ledger:
                 t.get("run_id"),
                 None,
                 None,
+                t.get("code_hash"),
             )
             for t in trials
         ]
@@ -407,13 +417,17 @@ class Ledger:
         run_id: int | None = None,
         worker: str | None = None,
         host: str | None = None,
+        code_hash: str | None = None,
     ) -> bool:
         """Take a trial for this worker: True if the caller should run it now.
 
-        Inserts it as running, or re-claims a pending/cut/failed one or a running one whose
-        holder is stale by `claim_policy`. A finished trial is never claimed.
+        Inserts it as running, or re-claims a pending/cut one, a crashed one that has crashed
+        fewer than `MAX_CRASHES` times, or a running one whose holder is stale by
+        `claim_policy` (which counts as a crash). A finished or failed trial is never claimed.
         """
-        inp = self._trial_in(key, hypothesis_hash, cell_id, arm, seed, spec, run_id, worker, host)
+        inp = self._trial_in(
+            key, hypothesis_hash, cell_id, arm, seed, spec, run_id, worker, host, code_hash
+        )
         try:
             with self._write(f"claim trial {key}", races=True) as s:
                 return trial_ops.claim(s, inp, self._now(), self.claim_policy)
@@ -440,6 +454,12 @@ class Ledger:
     def fail_trial(self, key: str, error: str) -> TrialRecord:
         with self._write(f"fail trial {key}") as s:
             return TrialRecord.of(trial_ops.fail(s, key, str(error), self._now()))
+
+    def crash_trial(self, key: str, reason: str) -> TrialRecord:
+        """Record that a trial's process died under it: `crashed`, claimable again until it
+        has crashed `MAX_CRASHES` times (a crash says nothing about the trial's result)."""
+        with self._write(f"crash trial {key}") as s:
+            return TrialRecord.of(trial_ops.crash(s, key, str(reason), self._now()))
 
     def mark_cut(self, keys: Sequence[str], reason: str) -> int:
         """Mark unfinished trials among `keys` as cut (by the budget); returns the count."""

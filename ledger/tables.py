@@ -33,7 +33,12 @@ from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 RUN_STATUSES: tuple[str, ...] = ("running", "finished", "budget_exhausted", "failed", "interrupted")
-TRIAL_STATUSES: tuple[str, ...] = ("pending", "running", "finished", "failed", "cut")
+TRIAL_STATUSES: tuple[str, ...] = ("pending", "running", "finished", "failed", "cut", "crashed")
+"""`failed`: the trial raised (deterministic: it would fail again, so it is not retried);
+`crashed`: its process died under it (signal, out of memory, a lost worker), retried up to
+`MAX_CRASHES` times; `cut`: stopped by the budget or an interrupted run, always re-runnable."""
+MAX_CRASHES = 3
+"""How many times a trial's process may die before the trial is left crashed for good."""
 OUTCOMES: tuple[str, ...] = ("confirmed", "refuted", "inconclusive")
 EFFECT_KINDS: tuple[str, ...] = ("difference", "ratio", "value")
 
@@ -143,6 +148,7 @@ class TrialRow(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(_one_of("status", TRIAL_STATUSES), name="ck_trial_status"),
         CheckConstraint("attempts >= 0", name="ck_trial_attempts"),
+        CheckConstraint("crashes >= 0", name="ck_trial_crashes"),
         CheckConstraint("seed >= 0", name="ck_trial_seed"),
         Index("ix_trial_hypothesis_status", "hypothesis_hash", "status"),
         Index("ix_trial_run_id", "run_id"),
@@ -176,6 +182,11 @@ class TrialRow(SQLModel, table=True):
         default=None, sa_column=Column("heartbeat_at", UTCDateTime())
     )
     attempts: int = Field(default=0, sa_column=Column("attempts", Integer, nullable=False))
+    crashes: int = Field(
+        default=0,
+        sa_column=Column("crashes", Integer, nullable=False, server_default=text("0")),
+    )
+    code_hash: str | None = Field(default=None, sa_column=Column("code_hash", String(64)))
 
 
 class VerdictRow(SQLModel, table=True):

@@ -7,7 +7,10 @@ The rules that make a crashed or parallel run safe live here:
 - a finished trial is never claimed again and never changes (finishing it again with the
   same metrics is a no-op, so a duplicate worker is harmless);
 - a running trial whose holder is stale by the ledger's one `ClaimPolicy` may be
-  re-claimed (its worker died); pending, cut and failed trials may be claimed;
+  re-claimed (its worker was lost, which counts as a crash); pending, cut and crashed trials
+  may be claimed, a crashed one only while it has crashed fewer than `MAX_CRASHES` times; a
+  failed trial (the trial itself raised) is never claimed again under the same key: it is a
+  pure function of its key, so it would fail again;
 - rows are read `FOR UPDATE SKIP LOCKED` where the backend supports it (PostgreSQL), so a
   concurrent claimer skips a row being claimed instead of waiting for it; on SQLite the
   writing transaction is `BEGIN IMMEDIATE`, which serializes claims outright.
@@ -24,9 +27,9 @@ from . import jsonutil
 from .claims import ClaimPolicy
 from .errors import ImmutableTrialError, LedgerError, NotFoundError
 from .inputs import TrialIn, TrialResultIn
-from .tables import HypothesisVersionRow, RunRow, TrialRow
+from .tables import MAX_CRASHES, HypothesisVersionRow, RunRow, TrialRow
 
-CLAIMABLE = frozenset({"pending", "cut", "failed"})
+CLAIMABLE = frozenset({"pending", "cut", "crashed"})
 _CHUNK = 500
 
 
@@ -53,13 +56,14 @@ def _check_refs(session: Session, trial: TrialIn) -> None:
 
 
 def _check_same(row: TrialRow, trial: TrialIn) -> None:
-    stored = (row.hypothesis_hash, row.cell_id, row.arm, row.seed, row.spec)
+    stored = (row.hypothesis_hash, row.cell_id, row.arm, row.seed, row.spec, row.code_hash)
     given = (
         trial.hypothesis_hash,
         trial.cell_id,
         trial.arm,
         trial.seed,
         jsonutil.dumps(trial.spec),
+        trial.code_hash,
     )
     if stored != given:
         raise LedgerError(
@@ -90,6 +94,8 @@ def new_row(trial: TrialIn, *, status: str, now: datetime) -> TrialRow:
         claimed_at=now if running else None,
         heartbeat_at=now if running else None,
         attempts=1 if running else 0,
+        crashes=0,
+        code_hash=trial.code_hash,
     )
 
 
@@ -118,11 +124,21 @@ def claim(session: Session, trial: TrialIn, now: datetime, policy: ClaimPolicy) 
         session.flush()
         return True
     _check_same(row, trial)
-    if row.status == "finished":
+    if row.status in ("finished", "failed"):
         return False
-    if row.status == "running" and not _is_stale(row, now, policy):
+    if row.status == "running":
+        if not _is_stale(row, now, policy):
+            return False
+        # Its worker stopped beating without a word: the trial's process was lost.
+        _crashed(
+            row,
+            f"its worker {row.worker} was lost (no heartbeat for {policy.stale_after_s:g}s)",
+            now,
+        )
+    if row.status == "crashed" and row.crashes >= MAX_CRASHES:
+        session.add(row)
         return False
-    assert row.status in CLAIMABLE or row.status == "running"
+    assert row.status in CLAIMABLE
     row.status = "running"
     row.run_id = trial.run_id
     row.worker = trial.worker
@@ -177,6 +193,23 @@ def fail(session: Session, key: str, error: str, now: datetime) -> TrialRow:
     row.status = "failed"
     row.error = error
     row.finished_at = now
+    session.add(row)
+    return row
+
+
+def _crashed(row: TrialRow, reason: str, now: datetime) -> None:
+    row.status = "crashed"
+    row.crashes += 1
+    row.error = f"crash {row.crashes} of at most {MAX_CRASHES}: {reason}"
+    row.finished_at = now
+
+
+def crash(session: Session, key: str, reason: str, now: datetime) -> TrialRow:
+    """Record that the trial's process died under it (it may be claimed again)."""
+    row = _require(session, key)
+    if row.status == "finished":
+        raise ImmutableTrialError(f"trial {key!r} is finished; it cannot be marked crashed")
+    _crashed(row, reason, now)
     session.add(row)
     return row
 

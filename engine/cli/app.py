@@ -304,7 +304,7 @@ def ledger_trials(
         str | None, typer.Option("--hypothesis", help="Only this hypothesis id or hash prefix.")
     ] = None,
     status: Annotated[
-        str | None, typer.Option("--status", help="finished | failed | cut | running.")
+        str | None, typer.Option("--status", help="finished | failed | crashed | cut | running.")
     ] = None,
 ) -> None:
     """Trials with their status, metrics and timing."""
@@ -323,11 +323,14 @@ def ledger_verdicts(
         bool, typer.Option("--all", help="Include verdicts superseded by --recompute.")
     ] = False,
 ) -> None:
-    """Verdicts: outcome, effect, CI, n, and the multiple-comparison-adjusted outcome."""
+    """Verdicts: outcome, effect, CI, n, and the multiple-comparison-adjusted outcome; then
+    the cells that will get no verdict, each with the reason (a failed trial, an incompetent
+    model)."""
     from engine.reporting import views
 
     with user_errors():
-        rows = views.verdicts(_open_ledger(ledger), include_superseded=all_)
+        opened = _open_ledger(ledger)
+        rows = views.verdicts(opened, include_superseded=all_) + views.no_verdicts(opened)
     _print(rows, fmt, views.VERDICT_COLUMNS)
 
 

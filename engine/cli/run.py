@@ -67,7 +67,8 @@ def live_progress(ledger_url: str, started: float, budget_seconds: float) -> Ite
                     if run_id is None
                     else f"run {run_id}: {counts.get('finished', 0)} trials done, "
                     f"{counts.get('running', 0)} running, {counts.get('cut', 0)} cut, "
-                    f"{counts.get('failed', 0)} failed; {verdicts} verdicts"
+                    f"{counts.get('failed', 0)} failed, {counts.get('crashed', 0)} crashed; "
+                    f"{verdicts} verdicts"
                 )
             except LedgerError:
                 status = "waiting for the ledger..."

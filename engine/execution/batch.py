@@ -7,10 +7,15 @@ own ledger row the moment it ends, so a crash loses at most the trial in flight.
 
 Before each trial the batch checks that the trial's estimated cost still fits before the
 deadline (no trial is started that cannot finish); a trial that overruns the deadline anyway is
-killed with its process and marked `cut`. While a trial runs its claim is heartbeated on the
-ledger's one claim policy (`ledger.claims`), the same one every queue worker judges it by. A
-batch whose parent process has died (the run was killed) stops before its next trial instead
-of working on for nobody.
+killed with its process and marked `cut`. A trial whose process dies under it (a signal, the
+out-of-memory killer) is `crashed` and run again in a fresh process, up to the ledger's
+`MAX_CRASHES`; a trial that raises is `failed` for good (it is a pure function of its key, so
+it would raise again). While a trial runs its claim is heartbeated on the ledger's one claim
+policy (`ledger.claims`), the same one every queue worker judges it by. A batch whose parent
+process has died (the run was killed) stops before its next trial instead of working on for
+nobody. A batch planned under other source than this process runs (a remote worker on another
+checkout) runs nothing: its results would be stored under keys that do not describe the code
+that produced them.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.execution.isolation import TrialProcess, TrialProcessError
+from engine.execution.source_hash import source_hash
 from engine.execution.trials import TrialRequest, spec_to_dict
 
 POLL_SECONDS = 0.5
@@ -77,9 +83,11 @@ class BatchReport:
     already: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     cut: list[str] = field(default_factory=list)
+    crashed: list[str] = field(default_factory=list)
     not_started: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     aborted: bool = False
+    other_code: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,16 +95,19 @@ class BatchReport:
             "already": self.already,
             "failed": self.failed,
             "cut": self.cut,
+            "crashed": self.crashed,
             "not_started": self.not_started,
             "seconds": self.seconds,
             "aborted": self.aborted,
+            "other_code": self.other_code,
         }
 
 
 def _claim(
     ledger: Any, req: TrialRequest, run_id: int | None, deadline: float, clock: Callable[[], float]
 ) -> str:
-    """Claim the trial: "claimed", "finished" (done already), "failed" or "timeout".
+    """Claim the trial: "claimed", "finished" (done already), "failed", "crashed" (as often
+    as allowed) or "timeout".
 
     A trial held by another live worker (e.g. an orphan of a killed run finishing its last
     trial) is waited for; one held by a dead process on this host is cut and re-claimed.
@@ -112,12 +123,13 @@ def _claim(
             run_id=run_id,
             worker=worker_name(),
             host=socket.gethostname(),
+            code_hash=req.code_hash,
         ):
             return "claimed"
         record = ledger.get_trial(req.key)
         if record is None:
             continue
-        if record.status in ("finished", "failed"):
+        if record.settled:
             return str(record.status)
         if record.status == "running" and holder_is_dead(record.worker):
             ledger.mark_cut([req.key], f"its process {record.worker} died (run interrupted)")
@@ -138,56 +150,62 @@ def run_batch(
     """Run the batch's trials in order in one killable child process; see the module note."""
     ledger = ledger_for(ledger_url)
     report = BatchReport()
+    if any(req.code_hash is not None and req.code_hash != source_hash() for req in requests):
+        report.other_code = True
+        report.not_started.extend(req.key for req in requests)
+        return report
     parent = os.getppid()
     proc: TrialProcess | None = None
     host = socket.gethostname()
     try:
         for req, estimate in zip(requests, estimates, strict=True):
-            if os.getppid() != parent:
-                report.aborted = True
-                report.not_started.append(req.key)
-                continue
-            now = clock()
-            if now >= deadline or (estimate is not None and now + estimate > deadline):
-                report.not_started.append(req.key)
-                continue
-            state = _claim(ledger, req, run_id, deadline, clock)
-            if state == "finished":
-                report.already.append(req.key)
-                continue
-            if state == "failed":
-                report.failed.append(req.key)
-                continue
-            if state == "timeout":
-                report.not_started.append(req.key)
-                continue
-            if proc is None or not proc.alive():
-                proc = _trial_process(clock)
-            try:
-                answer = proc.run(
-                    spec_to_dict(req.spec),
-                    deadline,
-                    on_wait=_heartbeat(ledger, req.key),
-                    wait_interval=ledger.claim_policy.heartbeat_s,
-                )
-            except TrialProcessError as exc:
-                proc.kill()
-                proc = None
-                ledger.fail_trial(req.key, f"trial process died: {exc}")
-                report.failed.append(req.key)
-                continue
-            if answer.status == "finished":
-                assert answer.metrics is not None
-                ledger.finish_trial(req.key, answer.metrics, answer.seconds, host=host)
-                report.finished.append(req.key)
-                report.seconds[req.key] = answer.seconds
-            elif answer.status == "failed":
-                ledger.fail_trial(req.key, answer.error or "unknown error")
-                report.failed.append(req.key)
-            else:
-                ledger.mark_cut([req.key], "the run's budget ended while it ran")
-                report.cut.append(req.key)
-                proc = None
+            while True:  # once per attempt: a crash is retried in a fresh process
+                if os.getppid() != parent:
+                    report.aborted = True
+                    report.not_started.append(req.key)
+                    break
+                now = clock()
+                if now >= deadline or (estimate is not None and now + estimate > deadline):
+                    report.not_started.append(req.key)
+                    break
+                state = _claim(ledger, req, run_id, deadline, clock)
+                if state == "finished":
+                    report.already.append(req.key)
+                    break
+                if state in ("failed", "crashed"):
+                    getattr(report, state).append(req.key)
+                    break
+                if state == "timeout":
+                    report.not_started.append(req.key)
+                    break
+                try:
+                    if proc is None or not proc.alive():
+                        proc = _trial_process(clock)
+                    answer = proc.run(
+                        spec_to_dict(req.spec),
+                        deadline,
+                        on_wait=_heartbeat(ledger, req.key),
+                        wait_interval=ledger.claim_policy.heartbeat_s,
+                    )
+                except TrialProcessError as exc:
+                    if proc is not None:
+                        proc.kill()
+                    proc = None
+                    ledger.crash_trial(req.key, f"trial process died: {exc}")
+                    continue  # claim again: allowed until the ledger's crash bound
+                if answer.status == "finished":
+                    assert answer.metrics is not None
+                    ledger.finish_trial(req.key, answer.metrics, answer.seconds, host=host)
+                    report.finished.append(req.key)
+                    report.seconds[req.key] = answer.seconds
+                elif answer.status == "failed":
+                    ledger.fail_trial(req.key, answer.error or "unknown error")
+                    report.failed.append(req.key)
+                else:
+                    ledger.mark_cut([req.key], "the run's budget ended while it ran")
+                    report.cut.append(req.key)
+                    proc = None
+                break
     finally:
         if proc is not None:
             _park(proc, clock)

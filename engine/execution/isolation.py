@@ -32,7 +32,7 @@ class TrialProcessError(RuntimeError):
 class Answer:
     """What became of one trial: metrics, a failure, or a cut by the deadline."""
 
-    status: str  # "finished" | "failed" | "cut"
+    status: str  # "finished" | "failed" | "cut" | "crashed" (the process died under it)
     metrics: Mapping[str, float] | None = None
     error: str | None = None
     seconds: float = 0.0

@@ -2,6 +2,9 @@
 
 The stored spec is exactly what ran; the trial is re-run in a fresh trial process (as in a
 run, so nothing cached in this process can help it), and the metrics must match bit for bit.
+A trial recorded under other source than this checkout's (another code hash, or none: a row
+from before trials carried one) is still replayed and compared, and the result says so: a
+match then shows the change did not touch this trial, a mismatch may be the change itself.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.execution.isolation import TrialProcess
+from engine.execution.source_hash import source_hash
 from engine.execution.trials import TrialError, metric_differences, spec_from_dict, spec_to_dict
 
 REPLAY_TIMEOUT_SECONDS = 24 * 3600.0
@@ -23,16 +27,36 @@ class ReplayResult:
     replayed: dict[str, float]
     differences: list[tuple[str, float | None, float | None]]
     seconds: float
+    recorded_code: str | None = None
+    replay_code: str | None = None
 
     @property
     def matches(self) -> bool:
         return not self.differences
 
+    @property
+    def same_code(self) -> bool:
+        return self.recorded_code is not None and self.recorded_code == self.replay_code
+
+    def code_note(self) -> str:
+        """One line when the trial was recorded under other source than the replay's."""
+        if self.same_code:
+            return ""
+        here = (self.replay_code or "?")[:12]
+        if self.recorded_code is None:
+            return f"note: the trial was recorded without a code hash; replayed under code {here}"
+        return (
+            f"note: the trial was recorded under code {self.recorded_code[:12]}, "
+            f"replayed under code {here} (the source changed since; compared anyway)"
+        )
+
     def text(self) -> str:
         head = f"trial {self.key}: "
+        note = [self.code_note()] if not self.same_code else []
         if self.matches:
-            return head + f"metrics match exactly ({len(self.stored)} metrics, {self.seconds:.2f}s)"
-        lines = [head + f"MISMATCH in {len(self.differences)} metric(s)"]
+            line = head + f"metrics match exactly ({len(self.stored)} metrics, {self.seconds:.2f}s)"
+            return "\n".join([*note, line])
+        lines = [*note, head + f"MISMATCH in {len(self.differences)} metric(s)"]
         lines += [f"  {name}: stored {a!r}, replayed {b!r}" for name, a, b in self.differences]
         return "\n".join(lines)
 
@@ -67,4 +91,6 @@ def replay_trial(ledger: Any, ref: str) -> ReplayResult:
         replayed=replayed,
         differences=metric_differences(stored, replayed),
         seconds=answer.seconds,
+        recorded_code=record.code_hash,
+        replay_code=source_hash(),
     )

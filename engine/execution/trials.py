@@ -1,10 +1,10 @@
 """Trials as plain data: what one trial is, its key, and how it is stored and replayed.
 
 A trial is one (hypothesis version, cell, arm, seed). Its key hashes exactly the things its
-result depends on, so a resumed run recognises work already done, a changed hypothesis (new
-content hash) or a new oracle never reuses stale results, and `replay` can re-run the trial
-from its ledger row alone. The spec is stored as canonical JSON: the replay reads back the very
-values that ran.
+result depends on, so a resumed run recognises work already done, and a changed hypothesis (new
+content hash), a new oracle or changed source (`source_hash`) never reuses stale results;
+`replay` can re-run the trial from its ledger row alone. The spec is stored as canonical
+JSON: the replay reads back the very values that ran.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from engine.execution.source_hash import source_hash
 from engine.experiments.base import ArmSpec, TrialSpec
 from hypotheses import Hypothesis, canonical_json
 
@@ -46,9 +47,10 @@ def oracle_version(world: str, config_json: str) -> str:
 
 
 def code_version(world: str, world_config: Mapping[str, Any]) -> str:
-    """What code a trial's result depends on: the engine release and the world's oracle."""
+    """What code a trial's result depends on: the engine release, the world's oracle and the
+    hash of the source a trial executes (so an edit between releases still changes keys)."""
     oracle = oracle_version(world, canonical_json(dict(world_config)))
-    return f"{DISTRIBUTION}/{engine_version()}+{world}-oracle/{oracle}"
+    return f"{DISTRIBUTION}/{engine_version()}+{world}-oracle/{oracle}+src/{source_hash()}"
 
 
 def trial_key(hypothesis_hash: str, cell_id: str, arm: str, seed: int, code: str) -> str:
@@ -73,6 +75,7 @@ class TrialRequest:
     seed: int
     code_version: str
     spec: TrialSpec
+    code_hash: str | None = None  # the source hash the key was computed under
 
 
 def build_spec(hypothesis: Hypothesis, params: Mapping[str, Any], arm: str, seed: int) -> TrialSpec:
@@ -99,6 +102,7 @@ def plan_trials(hypothesis: Hypothesis) -> list[TrialRequest]:
     """
     digest = hypothesis.content_hash
     code = code_version(hypothesis.world, hypothesis.world_config)
+    src = source_hash()
     requests: list[TrialRequest] = []
     for cell in hypothesis.cells():
         for arm in sorted(hypothesis.arms):
@@ -113,6 +117,7 @@ def plan_trials(hypothesis: Hypothesis) -> list[TrialRequest]:
                         seed=seed,
                         code_version=code,
                         spec=build_spec(hypothesis, cell.params, arm, seed),
+                        code_hash=src,
                     )
                 )
     return requests

@@ -1,8 +1,11 @@
 """Workers that drain the ledger's trial queue, claiming trials the way Optuna's RDB storage does.
 
-The ledger is the queue. A worker lists the trials that still need running (pending, or cut by
-an earlier run's budget), claims one (a row lock: on PostgreSQL `FOR UPDATE SKIP LOCKED`, so two
-workers never wait on, let alone both take, the same row), runs it while a heartbeat thread
+The ledger is the queue. A worker lists the trials that still need running (pending, cut by
+an earlier run's budget, or crashed fewer than `MAX_CRASHES` times) whose code hash is its own
+(a worker on other source would record results under a key that does not describe them, so it
+leaves those to a worker on the right code and says so), claims one (a row lock: on
+PostgreSQL `FOR UPDATE SKIP LOCKED`, so two workers never wait on, let alone both take, the
+same row), runs it while a heartbeat thread
 keeps the claim fresh, and commits the metrics. A worker that dies mid-trial stops
 heartbeating; once its claim is stale by the ledger's one claim policy (`ledger.claims`, the
 same one the flow's trial batches heartbeat on) any other worker (or a rerun) re-claims the
@@ -32,11 +35,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from engine.execution.isolation import Answer, TrialProcess, TrialProcessError
+from engine.execution.source_hash import source_hash
 from ledger import Ledger, LedgerError, TrialRecord
 
-QUEUED = ("pending", "cut")
-"""Statuses a worker picks up: planned, or cut by an earlier run's budget. A failed trial is
-not retried: trials are pure, so it would fail the same way again."""
+QUEUED = ("pending", "cut", "crashed")
+"""Statuses a worker picks up: planned, cut by an earlier run's budget, or crashed (until the
+ledger's crash bound). A failed trial is not retried: trials are pure, so it would fail the
+same way again."""
 
 DEFAULT_POLL_S = 1.0
 
@@ -68,13 +73,15 @@ class DrainReport:
     finished: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     cut: list[str] = field(default_factory=list)
+    crashed: list[str] = field(default_factory=list)
+    other_code: list[str] = field(default_factory=list)
     lost_claims: list[str] = field(default_factory=list)
     trial_seconds: float = 0.0
     stopped: str | None = None
 
     @property
     def attempted(self) -> int:
-        return len(self.finished) + len(self.failed) + len(self.cut)
+        return len(self.finished) + len(self.failed) + len(self.cut) + len(self.crashed)
 
     @property
     def last_committed(self) -> str | None:
@@ -83,8 +90,13 @@ class DrainReport:
     def summary(self) -> str:
         line = (
             f"worker {self.worker}: {len(self.finished)} finished, {len(self.failed)} failed, "
-            f"{len(self.cut)} cut"
+            f"{len(self.cut)} cut, {len(self.crashed)} crashed"
         )
+        if self.other_code:
+            line += (
+                f"; {len(self.other_code)} queued trial(s) left alone: planned under other "
+                f"source than this worker's (code hash {source_hash()[:12]})"
+            )
         if self.stopped is None:
             return line + "; queue empty"
         last = self.last_committed
@@ -130,7 +142,7 @@ class ProcessExecutor:
             return self._proc.run(dict(trial.spec), limit)
         except TrialProcessError as exc:
             self._proc.kill()
-            return Answer(status="failed", error=f"trial process died: {exc}")
+            return Answer(status="crashed", error=f"trial process died: {exc}")
 
 
 class Heartbeat:
@@ -200,6 +212,7 @@ def run_claimed(
         run_id=run_id,
         worker=identity.name,
         host=identity.host,
+        code_hash=trial.code_hash,
     )
     if not claimed:
         return None
@@ -210,6 +223,8 @@ def run_claimed(
         ledger.finish_trial(trial.key, answer.metrics, answer.seconds, identity.host)
     elif answer.status == "failed":
         ledger.fail_trial(trial.key, answer.error or "unknown error")
+    elif answer.status == "crashed":
+        ledger.crash_trial(trial.key, answer.error or "the trial process died")
     else:
         ledger.mark_cut([trial.key], "the budget deadline fell mid-trial")
     return answer
@@ -221,6 +236,7 @@ def _queue(ledger: Ledger, hypothesis: str | None) -> list[TrialRecord]:
         trial
         for status in (*QUEUED, "running")
         for trial in ledger.trials(hypothesis=hypothesis, status=status)
+        if not trial.settled
     ]
 
 
@@ -249,9 +265,12 @@ def drain(
             if max_trials is not None and report.attempted >= max_trials:
                 report.stopped = f"reached --max-trials {max_trials}"
                 break
-            # A trial this worker already cut or failed is left for the next run, not retried.
+            # A trial this worker already cut or failed is left for the next run, not retried
+            # (a crashed one is: another process may well finish it).
             mine = set(report.failed) | set(report.cut)
-            by_key = {t.key: t for t in _queue(ledger, hypothesis) if t.key not in mine}
+            queue = [t for t in _queue(ledger, hypothesis) if t.key not in mine]
+            report.other_code = sorted(t.key for t in queue if t.code_hash != source_hash())
+            by_key = {t.key: t for t in queue if t.code_hash == source_hash()}
             running = sum(1 for t in by_key.values() if t.status == "running")
             if not by_key:
                 return report
@@ -273,9 +292,12 @@ def drain(
                     sleep(poll_s)  # only live claims left: wait for them to finish or go stale
                 continue  # else a peer took a queued trial between our list and our claim
             report.trial_seconds += answer.seconds
-            {"finished": report.finished, "failed": report.failed, "cut": report.cut}[
-                answer.status
-            ].append(key)
+            {
+                "finished": report.finished,
+                "failed": report.failed,
+                "cut": report.cut,
+                "crashed": report.crashed,
+            }[answer.status].append(key)
         else:
             report.stopped = "the deadline passed"
     except LedgerError as exc:

@@ -12,6 +12,10 @@ Metrics:
 - `train_examples`: transitions the proposer was fitted on (so matched arms are auditable).
 - `mean_reachability_faithfulness` (worlds with a reachability matrix only, i.e. the network):
   the mean over steps of RF(s_{t+1}, s_hat_t).
+- `competence_delta_exact` (only with `competence = true`): the fitted proposer's
+  teacher-forced one-step exactness along the same held-out trajectory, the seed's K2
+  competence measure, so a hypothesis can gate its verdict on the model being competent
+  (`[gate]` in the file) instead of reading an incompetent model's curve as the loop's.
 """
 
 from __future__ import annotations
@@ -54,6 +58,9 @@ PARAMS: dict[str, Param] = {
     "observation": Param("observation", str, "full", one_of(*OBSERVATIONS)),
     "probe": Param("probe", str, "round_robin", one_of(*PROBE_POLICY_NAMES)),
     "online": Param("online", bool, False, doc="online_update on consulted transitions"),
+    "competence": Param(
+        "competence", bool, False, doc="also measure teacher-forced exactness (a gate)"
+    ),
     **TRAINING_PARAMS,
 }
 
@@ -70,6 +77,7 @@ BASE_METRICS = frozenset(
     }
 )
 REACHABILITY_METRICS = frozenset({"mean_reachability_faithfulness"})
+COMPETENCE_METRICS = frozenset({"competence_delta_exact"})
 
 
 def mean_reachability(world: Any, truth: Any, states: Any) -> float:
@@ -82,14 +90,17 @@ def mean_reachability(world: Any, truth: Any, states: Any) -> float:
 class HorizonCurve:
     name = NAME
     params = frozenset(PARAMS)
-    metrics = BASE_METRICS | REACHABILITY_METRICS
-    """`mean_reachability_faithfulness` is returned only for worlds with reachability."""
+    metrics = BASE_METRICS | REACHABILITY_METRICS | COMPETENCE_METRICS
+    """`mean_reachability_faithfulness` is returned only for worlds with reachability,
+    `competence_delta_exact` only when `competence` is on."""
 
     def validate(self, params: Mapping[str, Any]) -> None:
         """`ExperimentKind.validate`: the params table and the sealed training seeds."""
         data.training_spec(NAME, resolve_values(NAME, PARAMS, params))
 
     def run(self, spec: TrialSpec) -> dict[str, float]:
+        from engine.experiments.one_step import predictions
+
         p = resolve(NAME, PARAMS, spec)
         world = data.build_world(NAME, spec.world, spec.world_config)
         train = data.training_spec(NAME, p)
@@ -100,6 +111,13 @@ class HorizonCurve:
         proposer, examples = data.fitted_proposer(
             NAME, world, spec.world, spec.world_config, spec.arm, train, spec.seed
         )
+        competence: float | None = None
+        if p["competence"]:  # the fitted model, before any online update can change it
+            exact = [
+                1.0 if world.delta_exact(pred.delta, r.transition.delta) else 0.0
+                for r, pred in zip(records, predictions(proposer, records), strict=True)
+            ]
+            competence = math.fsum(exact) / len(exact)
         try:
             rollout = run_at_rho(
                 world,
@@ -130,4 +148,6 @@ class HorizonCurve:
             metrics["mean_reachability_faithfulness"] = mean_reachability(
                 world, rollout.truth, rollout.states
             )
+        if competence is not None:
+            metrics["competence_delta_exact"] = competence
         return metrics

@@ -5,6 +5,8 @@ verdicts go out as `CellVerdict`s the flow writes to the ledger. The bootstrap i
 the content hash and cell, so recomputing a verdict from the same trials gives the same CI.
 A cell whose trials are incomplete (a failed or missing trial in either arm) gets no verdict:
 a failed trial must never be averaged into, or silently dropped from, a paired comparison.
+Nor does a cell whose model fails the file's pre-registered competence gate (`gate.py`): its
+reason says "not competent", which is a finding about the model, not about the effect.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.judging import stats
+from engine.judging.gate import gate_failure
 from hypotheses import Hypothesis
 
 DEFAULT_CORRECTION = "holm"
@@ -90,6 +93,14 @@ def judge(
         if missing:
             text = "; ".join(f"{arm} seeds {m}" for arm, m in sorted(missing.items()))
             incomplete.append(Incomplete(cell.cell_id, f"not all trials finished ({text})"))
+            continue
+        failure = gate_failure(
+            hypothesis,
+            cell.cell_id,
+            ((r.arm, r.seed, r.metrics) for r in results if r.cell_id == cell.cell_id),
+        )
+        if failure is not None:
+            incomplete.append(Incomplete(cell.cell_id, failure))
             continue
         t = [values[effect.treatment][s] for s in seeds]
         c = None if effect.control is None else [values[effect.control][s] for s in seeds]

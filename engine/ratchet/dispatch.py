@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from engine.execution.source_hash import source_hash
 from engine.execution.trials import TrialRequest
 from engine.ratchet.scheduler import (
     OVERHEAD_SECONDS_PER_BATCH,
@@ -78,15 +79,19 @@ class Landed:
     finished: int = 0
     failed: int = 0
     cut: int = 0
+    crashed: int = 0
     reused: int = 0
     not_started: int = 0
+    other_code: bool = False
+    """The batch ran nothing: it was planned under other source than its worker runs."""
     seconds: Mapping[str, float] = field(default_factory=dict)
     """Measured duration of each trial that finished here, by trial key."""
 
     @property
     def progressed(self) -> bool:
-        """Whether the batch settled anything (a cut or not-started trial settles nothing)."""
-        return bool(self.finished or self.failed or self.reused)
+        """Whether the batch moved anything on (a cut or not-started trial does not; a crash
+        does: it counts towards the ledger's crash bound, so retrying cannot go on forever)."""
+        return bool(self.finished or self.failed or self.crashed or self.reused)
 
     @classmethod
     def from_report(cls, dispatch: Dispatch, report: Mapping[str, Any]) -> Landed:
@@ -96,8 +101,10 @@ class Landed:
             finished=len(report["finished"]),
             failed=len(report["failed"]),
             cut=len(report["cut"]),
+            crashed=len(report.get("crashed", [])),
             reused=len(report["already"]),
             not_started=len(report["not_started"]),
+            other_code=bool(report.get("other_code", False)),
             seconds=dict(report.get("seconds", {})),
         )
 
@@ -119,14 +126,17 @@ class _Admission:
     in_flight: int = 0
     committed: float = 0.0
     progressed: bool = False
+    other_code: bool = False
 
 
 @dataclass(frozen=True)
 class Closed:
-    """A version whose admitted batches have all landed; `progressed`: any trial settled."""
+    """A version whose admitted batches have all landed; `progressed`: any trial settled or
+    crashed; `other_code`: some batch was refused for running under other source."""
 
     digest: str
     progressed: bool
+    other_code: bool = False
 
 
 class DispatchQueue:
@@ -219,10 +229,11 @@ class DispatchQueue:
         admission.in_flight -= 1
         admission.committed = max(0.0, admission.committed - landed.dispatch.seconds)
         admission.progressed |= landed.progressed
+        admission.other_code |= landed.other_code
         if admission.in_flight or admission.ready:
             return None
         del self._admitted[digest]
-        return Closed(digest, admission.progressed)
+        return Closed(digest, admission.progressed, admission.other_code)
 
 
 class Work(Protocol):
@@ -324,11 +335,26 @@ def drive(
             closed = queue.landed(landed)
             for timing in landed.timings():  # learn costs as trials land, not by re-reading
                 costs.add(timing)
+            if landed.reused:
+                # Another worker (a second run on this ledger) ran them: their durations are in
+                # the ledger only. Without them this run would keep probing one trial at a time
+                # behind the other run instead of taking its share of the plan.
+                costs = work.cost_model()
             if closed is None:
                 continue
             if not closed.progressed:
                 if clock() >= trial_deadline:
                     continue  # cut by the end of the budget: it stays queued for the next run
-                work.drop(closed.digest, "its trials could not start in the remaining budget")
+                work.drop(closed.digest, _drop_reason(closed))
             elif not work.pending([closed.digest]).get(closed.digest):
                 settle(closed.digest)
+
+
+def _drop_reason(closed: Closed) -> str:
+    """Why a version that made no progress leaves the queue."""
+    if closed.other_code:
+        return (
+            "its trials were sent to a worker on other source than this run's "
+            f"(code hash {source_hash()[:12]})"
+        )
+    return "its trials could not start in the remaining budget"

@@ -27,6 +27,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from engine.execution.batch import holder_is_dead, ledger_for, run_batch
+from engine.execution.source_hash import source_hash
 from engine.execution.trials import TrialRequest, engine_version
 from engine.experiments.catalog import build_catalog
 from engine.judging.verdicts import DEFAULT_CORRECTION, FamilyMember, correct_family
@@ -128,7 +129,7 @@ def research_run(
     for closed in _close_dead_runs(ledger):
         logger.info("run %s had been killed; marked interrupted", closed)
     run = ledger.start_run(
-        code_version=f"verisim-engine/{engine_version()}",
+        code_version=f"verisim-engine/{engine_version()}+src/{source_hash()[:16]}",
         host=socket.gethostname(),
         budget_seconds=float(budget_seconds),
         workers=workers,
@@ -142,7 +143,7 @@ def research_run(
         budget_seconds=float(budget_seconds),
         elapsed_seconds=0.0,
         correction=correction,
-        trials={"finished": 0, "failed": 0, "cut": 0, "reused": 0},
+        trials={"finished": 0, "failed": 0, "crashed": 0, "cut": 0, "reused": 0},
     )
     try:
         ratchet = Ratchet(ledger, catalog, run.id, recompute=recompute, log=logger.info)
@@ -227,6 +228,7 @@ def _loop(
     def landed(done: Landed) -> None:
         summary.trials["finished"] += done.finished
         summary.trials["failed"] += done.failed
+        summary.trials["crashed"] += done.crashed
         summary.trials["cut"] += done.cut
         summary.trials["reused"] += done.reused
 

@@ -5,9 +5,11 @@ writes. Every step is idempotent on the ledger, which is what makes a resumed ru
 
 - pre-registration records each loaded file's content hash (same hash: no-op), and brings
   back the children a previous run derived from these versions, so their line continues;
-- a version's trials are planned from its content, and pending ones are those not finished
-  or failed in the ledger (finished trials are never repeated; failed ones are deterministic
-  and would fail again);
+- a version's trials are planned from its content and this checkout's source hash, and
+  pending ones are those not settled in the ledger (finished trials are never repeated;
+  failed ones are deterministic and would fail again; crashed ones are retried up to the
+  ledger's bound); trials recorded under another source hash have other keys, so they are
+  neither reused nor judged with this code's;
 - a verdict is written only when every pre-registered trial of its cell finished (the same
   finding again is a no-op; a different one needs `--recompute`);
 - a lever that fires derives its child, pre-registers it, records parent -> child, and queues
@@ -36,6 +38,16 @@ from hypotheses import (
 )
 
 Log = Callable[[str], None]
+
+
+def _why(gap: Incomplete, trials: Sequence[Any]) -> Incomplete:
+    """Name the trials that will never finish (failed, or crashed past the bound) in a cell's
+    no-verdict reason, with their errors, so the record says why the cell has no verdict."""
+    dead = [t for t in trials if t.cell_id == gap.cell_id and t.settled and t.status != "finished"]
+    if not dead:
+        return gap
+    parts = [f"{t.arm} seed {t.seed} {t.status}: {t.error or 'no error recorded'}" for t in dead]
+    return Incomplete(gap.cell_id, f"{len(dead)} trial(s) will not finish ({'; '.join(parts)})")
 
 
 def source_files(directory: Path, catalog: Catalog) -> dict[str, str]:
@@ -176,6 +188,7 @@ class Ratchet:
                     "arm": r.arm,
                     "seed": r.seed,
                     "spec": spec_to_dict(r.spec),
+                    "code_hash": r.code_hash,
                 }
                 for r in self._plan(h)
             ]
@@ -184,17 +197,13 @@ class Ratchet:
     # --- what is left to run --------------------------------------------------------------
 
     def pending(self, digests: Iterable[str] | None = None) -> dict[str, list[TrialRequest]]:
-        """For each queued version (or each of `digests`), its trials not yet finished or
-        failed in the ledger."""
+        """For each queued version (or each of `digests`), its trials not yet settled in the
+        ledger (finished, failed, or crashed as often as the ledger allows)."""
         out: dict[str, list[TrialRequest]] = {}
         for digest in list(self.queue) if digests is None else digests:
             if digest not in self.versions:
                 continue
-            settled = {
-                t.key
-                for t in self.ledger.trials(hypothesis=digest)
-                if t.status in ("finished", "failed")
-            }
+            settled = {t.key for t in self.ledger.trials(hypothesis=digest) if t.settled}
             out[digest] = [r for r in self._plan(self.versions[digest]) if r.key not in settled]
         return out
 
@@ -228,11 +237,15 @@ class Ratchet:
         """Judge a version whose trials are settled, write its verdicts, pull its levers."""
         h = self.versions[digest]
         self.queue.pop(digest, None)
+        planned = {r.key for r in self._plan(h)}
+        trials = [t for t in self.ledger.trials(hypothesis=digest) if t.key in planned]
         results = [
             TrialResult(t.cell_id, t.arm, t.seed, dict(t.metrics or {}))
-            for t in self.ledger.trials(hypothesis=digest, status="finished")
+            for t in trials
+            if t.status == "finished"
         ]
         verdicts, incomplete = judge(h, results)
+        incomplete = [_why(gap, trials) for gap in incomplete]
         conclusion = Conclusion(h, incomplete=incomplete)
         for v in verdicts:
             record = self.ledger.write_verdict(

@@ -115,6 +115,7 @@ class SimulatedBatches:
                 run_id=self.run_id,
                 worker="simulation",
                 host=host,
+                code_hash=req.code_hash,
             )
             if what == "cut":
                 self.ledger.mark_cut([req.key], "the simulated budget ended while it ran")
@@ -128,4 +129,13 @@ class SimulatedBatches:
                 self.ledger.finish_trial(req.key, dict(metrics), seconds, host=host)
                 seconds_of[req.key] = seconds
                 counts["finished"] += 1
-        return [Landed(running.dispatch, **counts, seconds=seconds_of)]
+        return [
+            Landed(
+                running.dispatch,
+                finished=counts["finished"],
+                failed=counts["failed"],
+                cut=counts["cut"],
+                not_started=counts["not_started"],
+                seconds=seconds_of,
+            )
+        ]

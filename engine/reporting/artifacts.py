@@ -40,7 +40,8 @@ def summary_markdown(summary: RunSummary, figures: Sequence[Path] = ()) -> str:
         "",
         f"Budget {summary.budget_seconds:.0f}s, used {summary.elapsed_seconds:.0f}s. "
         f"Trials this run: {summary.trials.get('finished', 0)} finished, "
-        f"{summary.trials.get('failed', 0)} failed, {summary.trials.get('cut', 0)} cut by the "
+        f"{summary.trials.get('failed', 0)} failed, "
+        f"{summary.trials.get('crashed', 0)} crashed, {summary.trials.get('cut', 0)} cut by the "
         f"budget, {summary.trials.get('reused', 0)} reused from the ledger.",
         "",
     ]

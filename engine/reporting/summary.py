@@ -64,7 +64,8 @@ class RunSummary:
             f"run {self.run_id}: {self.status} after {format_seconds(self.elapsed_seconds)} "
             f"of {format_seconds(self.budget_seconds)}",
             f"trials this run: {t.get('finished', 0)} finished, {t.get('failed', 0)} failed, "
-            f"{t.get('cut', 0)} cut by the budget, {t.get('reused', 0)} reused from the ledger",
+            f"{t.get('crashed', 0)} crashed, {t.get('cut', 0)} cut by the budget, "
+            f"{t.get('reused', 0)} reused from the ledger",
         ]
         if self.concluded:
             lines.append("concluded this run:")

@@ -14,7 +14,17 @@ from engine.reporting.figures import Figure, TrialValue, horizon_figures
 
 RUN_COLUMNS = ["id", "status", "started_at", "finished_at", "budget", "workers", "runner", "trials"]
 HYPOTHESIS_COLUMNS = ["id", "hash", "parent", "lever", "depth", "registered_at", "status"]
-TRIAL_COLUMNS = ["key", "hypothesis", "cell", "arm", "seed", "status", "duration_s", "metrics"]
+TRIAL_COLUMNS = [
+    "key",
+    "hypothesis",
+    "cell",
+    "arm",
+    "seed",
+    "status",
+    "code",
+    "duration_s",
+    "metrics",
+]
 VERDICT_COLUMNS = [
     "hypothesis",
     "cell",
@@ -27,6 +37,7 @@ VERDICT_COLUMNS = [
     "method",
     "p",
     "adjusted_p",
+    "reason",
 ]
 LINEAGE_COLUMNS = ["depth", "id", "hash", "parent", "lever", "when", "outcomes"]
 
@@ -87,6 +98,7 @@ def trials(
         d = t.to_dict()
         d["hypothesis"] = ids.get(t.hypothesis_hash, t.hypothesis_hash[:12])
         d["cell"] = t.cell_id
+        d["code"] = (t.code_hash or "-")[:12]  # the full hash is `code_hash` (json, csv)
         rows.append(d)
     return rows
 
@@ -122,6 +134,68 @@ def verdict_row(v: Any, ids: Mapping[str, str]) -> dict[str, Any]:
 def verdicts(ledger: Any, include_superseded: bool = False) -> list[dict[str, Any]]:
     ids = _ids(ledger)
     return [verdict_row(v, ids) for v in ledger.verdicts(current_only=not include_superseded)]
+
+
+def _gap_reason(h: Any, cell_id: str, trials: list[Any]) -> str | None:
+    """Why a cell whose trials are all settled has no verdict (None: it may still get one)."""
+    from engine.judging.gate import gate_failure
+
+    dead = [t for t in trials if t.settled and t.status != "finished"]
+    if dead:
+        parts = [
+            f"{t.arm} seed {t.seed} {t.status}: {t.error or 'no error recorded'}" for t in dead
+        ]
+        return f"{len(dead)} trial(s) will not finish ({'; '.join(parts)})"
+    if h is None:
+        return None
+    finished = [(t.arm, t.seed, dict(t.metrics or {})) for t in trials if t.status == "finished"]
+    return gate_failure(h, cell_id, finished)
+
+
+def _finish_time(t: Any) -> float:
+    return t.finished_at.timestamp() if t.finished_at is not None else float("-inf")
+
+
+def no_verdicts(ledger: Any) -> list[dict[str, Any]]:
+    """Cells that have no current verdict and will not get one from their trials, with why:
+    a trial failed (or crashed past the bound), or the model failed the file's competence gate.
+
+    Read from the trials of the newest code hash in each cell (a cell re-run after a code
+    change is judged on the new code's trials, so that is where its reason lies).
+    """
+    from hypotheses import HypothesisError, parse_hypothesis
+
+    ids = _ids(ledger)
+    rows: list[dict[str, Any]] = []
+    for version in ledger.hypotheses():
+        trials = ledger.trials(hypothesis=version.content_hash)
+        if not trials:
+            continue
+        judged = {v.cell_id for v in ledger.verdicts(hypothesis=version.content_hash)}
+        try:
+            h = parse_hypothesis(dict(version.content), file="<ledger>")
+        except HypothesisError:
+            h = None
+        by_cell: dict[str, list[Any]] = {}
+        for t in trials:
+            by_cell.setdefault(t.cell_id, []).append(t)
+        for cell_id in sorted(set(by_cell) - judged):
+            cell = by_cell[cell_id]
+            code = max(cell, key=_finish_time).code_hash
+            reason = _gap_reason(h, cell_id, [t for t in cell if t.code_hash == code])
+            if reason is None:
+                continue
+            rows.append(
+                {
+                    "hypothesis": ids.get(version.content_hash, version.content_hash[:12]),
+                    "hash": version.content_hash,
+                    "cell": cell_id,
+                    "outcome": "no verdict",
+                    "reason": reason,
+                    "code": (code or "-")[:12],
+                }
+            )
+    return rows
 
 
 def family_rows(ledger: Any) -> list[dict[str, Any]]:

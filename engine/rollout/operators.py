@@ -9,8 +9,10 @@ never repairs drift that happened earlier relative to the ground-truth rollout).
   erases earlier drift; it is what makes rho = 1 give H = T for any proposer.
 - `residual`, `projection`: return the full-consult state, as in the seed, and log their
   quantity (|F(pred) ^ F(consulted)| and d(pred, consulted)). Their horizons are identical to
-  `full` by construction; the seed's H3 finding is exactly that identity, so we keep it
-  measurable instead of inventing an operator the seed never built.
+  `full` by construction (the seed's H3 finding is exactly that identity), so they are logged
+  diagnostics, not a comparison: the H3 file that compared them was retired for that reason
+  (`hypotheses/retired/H3-frequency-fs.toml`), rather than inventing an operator the seed
+  never built.
 - `belief_filter` (probe observation only): snap the probed host's subgraph to the observation,
   keep the prediction elsewhere; logs d(pred, corrected).
 """

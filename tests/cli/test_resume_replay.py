@@ -112,8 +112,15 @@ def test_replay_reproduces_metrics_exactly(resumed: dict[str, Any]) -> None:
     key = sorted(finished(resumed["url"]))[0]
     ok = runner.invoke(app, ["replay", key[:12], "--ledger", resumed["url"]])
     assert ok.exit_code == 0, ok.output
-    assert "match exactly" in ok.stdout
+    assert "match exactly" in ok.stdout and "recorded under code" not in ok.stdout
     db = resumed["url"].removeprefix("sqlite:///")
+    # A trial recorded under other source: replayed and compared all the same, and said so.
+    other = sorted(finished(resumed["url"]))[1]
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE trial SET code_hash = ? WHERE key = ?", ("0" * 64, other))
+    moved = runner.invoke(app, ["replay", other, "--ledger", resumed["url"]])
+    assert moved.exit_code == 0, moved.output
+    assert "recorded under code 000000000000" in moved.stdout and "match exactly" in moved.stdout
     with sqlite3.connect(db) as con:
         con.execute("UPDATE trial SET metrics = ? WHERE key = ?", ('{"horizon":-1.0}', key))
     bad = runner.invoke(app, ["replay", key, "--ledger", resumed["url"]])

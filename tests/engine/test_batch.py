@@ -91,6 +91,7 @@ def test_a_trial_held_by_a_dead_process_is_taken_over(ledger_url: str) -> None:
             seed=req.seed,
             spec=spec_to_dict(req.spec),
             worker=dead,
+            code_hash=req.code_hash,
         )
     report = run_batch(ledger_url, None, requests, time.time() + 60.0, [None])
     assert report.finished == [req.key]
@@ -125,3 +126,103 @@ def test_consecutive_batches_reuse_one_trial_process(ledger_url: str) -> None:
     slow = register(ledger_url, hypothesis(20_000, [0]))
     cut = run_batch(ledger_url, None, slow, time.time() + 3.0, [None])
     assert cut.cut and batch._SPARE == [] and not kept.alive()
+
+
+def _children() -> list[int]:
+    """Pids of this process's live trial processes (`python -m engine.execution.child`), and
+    only those: a test session may have other children (a Prefect server) to leave alone."""
+    me, out = os.getpid(), []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == me and fields[0] != "Z" and b"engine.execution.child" in cmdline:
+            out.append(int(entry.name))
+    return out
+
+
+class _Killer:
+    """SIGKILLs this process's trial children `after` seconds into each of their lives,
+    `times` times in all (what the out-of-memory killer does to a trial)."""
+
+    def __init__(self, times: int, after: float) -> None:
+        import threading
+
+        self.times, self.after, self.killed = times, after, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        import signal
+
+        seen: dict[int, float] = {}
+        while not self._stop.wait(0.05) and self.killed < self.times:
+            for pid in _children():
+                first = seen.setdefault(pid, time.monotonic())
+                if time.monotonic() - first >= self.after:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        continue
+                    self.killed += 1
+                    seen[pid] = float("inf")
+
+    def __enter__(self) -> _Killer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@pytest.fixture
+def fresh_trial_process() -> None:
+    """No kept trial process: the killer's delay counts from a trial process's start, and a
+    warm one kept from an earlier batch finishes the trial before it (and is then killed idle,
+    after the batch)."""
+    from engine.execution import batch
+
+    batch._close_spare()
+
+
+@pytest.mark.usefixtures("fresh_trial_process")
+def test_a_trial_whose_process_is_killed_is_crashed_and_rerun(ledger_url: str) -> None:
+    requests = register(ledger_url, hypothesis(2500, [0]))  # a few seconds of work
+    with _Killer(times=1, after=2.0) as killer:
+        report = run_batch(ledger_url, None, requests, time.time() + 120.0, [None])
+    assert killer.killed == 1
+    assert report.finished == [requests[0].key]
+    with Ledger(ledger_url) as ledger:
+        row = ledger.get_trial(requests[0].key)
+    assert row is not None and (row.status, row.crashes, row.attempts) == ("finished", 1, 2)
+    assert row.code_hash == requests[0].code_hash is not None
+
+
+@pytest.mark.usefixtures("fresh_trial_process")
+def test_a_trial_that_keeps_crashing_stops_at_the_bound(ledger_url: str) -> None:
+    from ledger.tables import MAX_CRASHES
+
+    requests = register(ledger_url, hypothesis(20_000, [0]))
+    with _Killer(times=MAX_CRASHES + 5, after=1.0):
+        report = run_batch(ledger_url, None, requests, time.time() + 120.0, [None])
+    assert report.crashed == [requests[0].key] and report.finished == []
+    with Ledger(ledger_url) as ledger:
+        row = ledger.get_trial(requests[0].key)
+    assert row is not None and (row.status, row.crashes) == ("crashed", MAX_CRASHES)
+    assert row.settled and row.error is not None and "trial process" in row.error
+
+
+def test_a_batch_planned_under_other_source_runs_nothing(ledger_url: str) -> None:
+    from dataclasses import replace
+
+    requests = [replace(r, code_hash="0" * 64) for r in register(ledger_url, hypothesis(6, [0]))]
+    report = run_batch(ledger_url, None, requests, time.time() + 60.0, [None])
+    assert report.other_code and report.not_started == [requests[0].key]
+    with Ledger(ledger_url) as ledger:
+        assert ledger.trials() == []

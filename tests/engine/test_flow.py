@@ -90,7 +90,7 @@ def test_every_verdict_carries_its_evidence(planted_run: dict[str, Any]) -> None
 
 def test_second_run_resumes_without_repeating(planted_run: dict[str, Any]) -> None:
     second = planted_run["second"]
-    assert second["trials"] == {"finished": 0, "failed": 0, "cut": 0, "reused": 0}
+    assert second["trials"] == {"finished": 0, "failed": 0, "crashed": 0, "cut": 0, "reused": 0}
     assert second["concluded"] == [] and second["status"] == "finished"
     with Ledger(planted_run["url"]) as ledger:
         assert ledger.trials(run_id=second["run_id"]) == []

@@ -86,8 +86,8 @@ def test_staleness_is_the_ledgers_claim_policy(
         assert quick.claim_trial(**args, worker="w2")
 
 
-@pytest.mark.parametrize("end", ["failed", "cut", "pending"])
-def test_failed_cut_and_pending_trials_are_reclaimable(ledger: Ledger, end: str) -> None:
+@pytest.mark.parametrize("end", ["crashed", "cut", "pending"])
+def test_crashed_cut_and_pending_trials_are_reclaimable(ledger: Ledger, end: str) -> None:
     h = register(ledger)
     args = trial_args(h)
     if end == "pending":
@@ -95,9 +95,10 @@ def test_failed_cut_and_pending_trials_are_reclaimable(ledger: Ledger, end: str)
         assert not ledger.enqueue_trial(**args)
     else:
         assert ledger.claim_trial(**args, worker="w1")
-    if end == "failed":
-        failed = ledger.fail_trial(args["key"], "ValueError: boom")
-        assert (failed.status, failed.error) == ("failed", "ValueError: boom")
+    if end == "crashed":
+        crashed = ledger.crash_trial(args["key"], "trial process exited (code -9) mid-trial")
+        assert (crashed.status, crashed.crashes) == ("crashed", 1)
+        assert crashed.error is not None and "code -9" in crashed.error
     if end == "cut":
         assert ledger.mark_cut([args["key"], "no-such-key"], "budget exhausted") == 1
         cut = ledger.get_trial(args["key"])
@@ -108,6 +109,65 @@ def test_failed_cut_and_pending_trials_are_reclaimable(ledger: Ledger, end: str)
     assert t is not None
     assert (t.status, t.worker, t.error, t.cut_reason) == ("running", "w2", None, None)
     assert t.attempts == (1 if end == "pending" else 2)
+    assert t.crashes == (1 if end == "crashed" else 0)
+
+
+def test_a_failed_trial_is_final_under_its_key(ledger: Ledger, clock: FakeClock) -> None:
+    """The trial raised: a pure function of its key would raise again, so it is not retried."""
+    h = register(ledger)
+    args = trial_args(h)
+    assert ledger.claim_trial(**args, worker="w1")
+    failed = ledger.fail_trial(args["key"], "ValueError: boom")
+    assert (failed.status, failed.error, failed.settled) == ("failed", "ValueError: boom", True)
+    clock.advance(10_000)
+    assert not ledger.claim_trial(**args, worker="w2")
+    assert ledger.get_trial(args["key"]) == failed
+
+
+def test_crashes_are_retried_a_bounded_number_of_times(ledger: Ledger) -> None:
+    from ledger.tables import MAX_CRASHES
+
+    h = register(ledger)
+    args = trial_args(h)
+    for n in range(1, MAX_CRASHES + 1):
+        assert ledger.claim_trial(**args, worker=f"w{n}")
+        t = ledger.crash_trial(args["key"], "killed by signal 9")
+        assert (t.status, t.crashes, t.attempts) == ("crashed", n, n)
+        assert t.settled == (n == MAX_CRASHES)
+        assert t.error == f"crash {n} of at most {MAX_CRASHES}: killed by signal 9"
+    assert not ledger.claim_trial(**args, worker="late")
+    last = ledger.get_trial(args["key"])
+    assert last is not None and (last.status, last.crashes) == ("crashed", MAX_CRASHES)
+
+
+def test_a_lost_worker_counts_as_a_crash(ledger: Ledger, clock: FakeClock) -> None:
+    from ledger.tables import MAX_CRASHES
+
+    h = register(ledger)
+    args = trial_args(h)
+    assert ledger.claim_trial(**args, worker="w0")
+    for n in range(1, MAX_CRASHES):
+        clock.advance(61)  # no heartbeat: the holder is gone
+        assert ledger.claim_trial(**args, worker=f"w{n}")
+        t = ledger.get_trial(args["key"])
+        assert t is not None and (t.status, t.worker, t.crashes) == ("running", f"w{n}", n)
+    clock.advance(61)
+    assert not ledger.claim_trial(**args, worker="too-late")
+    t = ledger.get_trial(args["key"])
+    assert t is not None and (t.status, t.crashes) == ("crashed", MAX_CRASHES)
+    assert t.error is not None and f"its worker w{MAX_CRASHES - 1} was lost" in t.error
+
+
+def test_the_code_hash_is_stored_and_part_of_the_trial(ledger: Ledger) -> None:
+    h = register(ledger)
+    args = trial_args(h)
+    assert ledger.claim_trial(**args, code_hash="c" * 64)
+    t = ledger.get_trial(args["key"])
+    assert t is not None and t.code_hash == "c" * 64
+    with pytest.raises(LedgerError, match="already names a different trial"):
+        ledger.claim_trial(**args, code_hash="d" * 64)
+    with pytest.raises(LedgerError, match="code_hash"):
+        ledger.enqueue_trial(**dict(args, key="other"), code_hash="not-a-hash")
 
 
 def test_a_key_names_one_trial(ledger: Ledger) -> None:

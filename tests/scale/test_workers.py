@@ -94,6 +94,7 @@ def test_a_stale_claim_goes_back_to_the_queue(sqlite_url: str) -> None:
                 spec=dead.spec,
                 worker="ghost:9:w",
                 host="ghost",
+                code_hash=dead.code_hash,
             )
         assert run_claimed_by_ghost
         report = drain(led, identity=ME, executor=SleepExecutor())  # the default policy
@@ -101,6 +102,54 @@ def test_a_stale_claim_goes_back_to_the_queue(sqlite_url: str) -> None:
     assert sorted(report.finished) == sorted(keys)
     assert after is not None and after.status == "finished"
     assert after.attempts == 2 and after.worker == ME.name
+
+
+class _Crashing:
+    """The process of seed 0 dies the first `times` times it runs; the rest finish."""
+
+    def __init__(self, times: int) -> None:
+        self.times = times
+        self.calls: list[int] = []
+
+    def __call__(self, trial: TrialRecord, deadline: float | None) -> Answer:
+        self.calls.append(trial.seed)
+        if trial.seed == 0 and self.calls.count(0) <= self.times:
+            return Answer(status="crashed", error="trial process exited (code -9) mid-trial")
+        return Answer(status="finished", metrics=expected_metrics(trial.seed), seconds=0.1)
+
+
+def test_a_crashed_trial_is_retried_and_then_finishes(sqlite_url: str) -> None:
+    executor = _Crashing(times=1)
+    with Ledger(sqlite_url) as led:
+        seed_queue(led, trials=2, sleep_s=0.0)
+        report = drain(led, identity=ME, executor=executor)
+        by_seed = {t.seed: t for t in led.trials()}
+    assert executor.calls.count(0) == 2 and len(report.crashed) == 1
+    assert by_seed[0].status == "finished" and (by_seed[0].crashes, by_seed[0].attempts) == (1, 2)
+
+
+def test_crashes_are_retried_only_up_to_the_bound(sqlite_url: str) -> None:
+    from ledger.tables import MAX_CRASHES
+
+    executor = _Crashing(times=100)
+    with Ledger(sqlite_url) as led:
+        seed_queue(led, trials=2, sleep_s=0.0)
+        report = drain(led, identity=ME, executor=executor)
+        by_seed = {t.seed: t for t in led.trials()}
+    assert executor.calls.count(0) == MAX_CRASHES
+    assert by_seed[0].status == "crashed" and by_seed[0].crashes == MAX_CRASHES
+    assert by_seed[0].settled and by_seed[1].status == "finished"
+    assert report.stopped is None
+
+
+def test_trials_planned_under_other_source_are_left_alone(sqlite_url: str) -> None:
+    executor = SleepExecutor()
+    with Ledger(sqlite_url) as led:
+        seed_queue(led, trials=2, sleep_s=0.0, code_hash="0" * 64)
+        report = drain(led, identity=ME, executor=executor)
+        statuses = {t.status for t in led.trials()}
+    assert executor.calls == [] and statuses == {"pending"}
+    assert len(report.other_code) == 2 and "planned under other source" in report.summary()
 
 
 def test_a_live_claim_is_waited_for_not_stolen(sqlite_url: str) -> None:
@@ -116,6 +165,7 @@ def test_a_live_claim_is_waited_for_not_stolen(sqlite_url: str) -> None:
             spec=held.spec,
             worker="peer:2:w",
             host="peer",
+            code_hash=held.code_hash,
         )
         polls: list[float] = []
 

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from engine.execution.isolation import Answer
+from engine.execution.source_hash import source_hash
 from ledger import Ledger, TrialRecord
 from ledger.jsonutil import digest, trial_key
 
@@ -22,8 +23,13 @@ def hypothesis_content(tag: str) -> dict[str, Any]:
     return {"id": f"scale-{tag}", "claim": "workers neither lose nor repeat trials", "tag": tag}
 
 
-def seed_queue(ledger: Ledger, *, trials: int, sleep_s: float, tag: str = "q") -> list[str]:
-    """Register one hypothesis and enqueue `trials` pending trials; returns their keys."""
+def seed_queue(
+    ledger: Ledger, *, trials: int, sleep_s: float, tag: str = "q", code_hash: str | None = None
+) -> list[str]:
+    """Register one hypothesis and enqueue `trials` pending trials; returns their keys.
+
+    They are planned under this checkout's source hash unless `code_hash` says otherwise.
+    """
     content = hypothesis_content(tag)
     content_hash = digest(content)
     ledger.register_hypothesis(
@@ -35,7 +41,13 @@ def seed_queue(ledger: Ledger, *, trials: int, sleep_s: float, tag: str = "q") -
         key = trial_key(content_hash, cell, "a", seed, CODE_VERSION)
         spec = {"experiment": "sleep", "params": {"sleep_s": sleep_s}, "seed": seed, "cell": cell}
         ledger.enqueue_trial(
-            key, hypothesis_hash=content_hash, cell_id=cell, arm="a", seed=seed, spec=spec
+            key,
+            hypothesis_hash=content_hash,
+            cell_id=cell,
+            arm="a",
+            seed=seed,
+            spec=spec,
+            code_hash=code_hash or source_hash(),
         )
         keys.append(key)
     return keys

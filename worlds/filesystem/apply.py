@@ -28,68 +28,107 @@ from worlds.filesystem.edits import (
     SetResult,
 )
 from worlds.filesystem.state import Dir, File, FsState, Last, Node
-
-
-def subtree(fs: dict[str, Node], root: str) -> list[str]:
-    """`root` and every path below it, in insertion order."""
-    prefix = root + "/"
-    return [p for p in fs if p == root or p.startswith(prefix)]
-
-
-def move_subtree(fs: dict[str, Node], src: str, dst: str) -> None:
-    """Relocate `src`'s subtree to `dst` in place (the caller owns `fs`)."""
-    moved = subtree(fs, src)
-    if not moved:
-        return
-    cut = len(src)
-    relocated = [(dst + p[cut:], fs[p]) for p in moved]
-    for p in moved:
-        del fs[p]
-    for p, node in relocated:
-        fs[p] = node
+from worlds.filesystem.tree import TreeEdit, small_tree
 
 
 def apply(state: FsState, delta: Sequence[object]) -> FsState:
     """A new state with `delta` applied in order; `state` is untouched. Unknown objects in
-    `delta` are ignored (they are not edits, so they change nothing)."""
-    fs: dict[str, Node] | None = None  # copied on the first tree edit
-    src_fs = state._fs
+    `delta` are ignored (they are not edits, so they change nothing). Each edit costs
+    O(paths it touches) on the persistent tree (a Move: the size of the moved subtree)."""
+    if state._tree.kids is None:
+        return _apply_small(state, delta)
+    edit: TreeEdit | None = None  # opened on the first tree edit
     cwd = state._cwd
     env: dict[str, str] | None = None
     last = state._last
-    for edit in delta:
-        if isinstance(edit, SetResult):
-            last = Last(edit.exit_code, edit.stdout_hash)
-        elif isinstance(edit, SetCwd):
-            cwd = edit.path
-        elif isinstance(edit, SetEnv):
+    for e in delta:
+        if isinstance(e, SetResult):
+            last = Last(e.exit_code, e.stdout_hash)
+        elif isinstance(e, SetCwd):
+            cwd = e.path
+        elif isinstance(e, SetEnv):
             if env is None:
                 env = dict(state._env)
-            env[edit.key] = edit.token
-        elif isinstance(edit, Create | Delete | Modify | Move | Chmod):
-            if fs is None:
-                fs = dict(src_fs)
-            if isinstance(edit, Create):
-                fs[edit.path] = edit.node
-            elif isinstance(edit, Delete):
-                fs.pop(edit.path, None)
-            elif isinstance(edit, Modify):
-                old = fs.get(edit.path)
+            env[e.key] = e.token
+        elif isinstance(e, Create | Delete | Modify | Move | Chmod):
+            if edit is None:
+                edit = TreeEdit(state._tree)
+            if isinstance(e, Create):
+                edit.put(e.path, e.node)
+            elif isinstance(e, Delete):
+                edit.remove(e.path)
+            elif isinstance(e, Modify):
+                old = edit.get(e.path)
                 if isinstance(old, File):
-                    fs[edit.path] = File(edit.content, old.mode)
-            elif isinstance(edit, Move):
-                move_subtree(fs, edit.src, edit.dst)
+                    edit.put(e.path, File(e.content, old.mode))
+            elif isinstance(e, Move):
+                edit.move(e.src, e.dst)
             else:
-                node = fs.get(edit.path)
+                node = edit.get(e.path)
                 if isinstance(node, File):
-                    fs[edit.path] = File(node.content, edit.mode)
+                    edit.put(e.path, File(node.content, e.mode))
                 elif isinstance(node, Dir):
-                    fs[edit.path] = Dir(edit.mode)
+                    edit.put(e.path, Dir(e.mode))
     if last == state._last:
         last = state._last
     return FsState(
-        src_fs if fs is None else fs,
+        state._tree if edit is None else edit.finish(),
         cwd,
         state._env if env is None else env,
         last,
     )
+
+
+def _apply_small(state: FsState, delta: Sequence[object]) -> FsState:
+    """`apply` on a small tree: the same rules on a copied dict (cheapest at that size)."""
+    fs: dict[str, Node] | None = None  # copied on the first tree edit
+    touched: list[str] = []
+    cwd = state._cwd
+    env: dict[str, str] | None = None
+    last = state._last
+    for e in delta:
+        if isinstance(e, SetResult):
+            last = Last(e.exit_code, e.stdout_hash)
+        elif isinstance(e, SetCwd):
+            cwd = e.path
+        elif isinstance(e, SetEnv):
+            if env is None:
+                env = dict(state._env)
+            env[e.key] = e.token
+        elif isinstance(e, Create | Delete | Modify | Move | Chmod):
+            if fs is None:
+                fs = dict(state._tree.nodes)
+            if isinstance(e, Create):
+                fs[e.path] = e.node
+                touched.append(e.path)
+            elif isinstance(e, Delete):
+                if fs.pop(e.path, None) is not None:
+                    touched.append(e.path)
+            elif isinstance(e, Modify):
+                old = fs.get(e.path)
+                if isinstance(old, File):
+                    fs[e.path] = File(e.content, old.mode)
+                    touched.append(e.path)
+            elif isinstance(e, Move):
+                prefix = e.src + "/"
+                moved = [p for p in fs if p == e.src or p.startswith(prefix)]
+                cut = len(e.src)
+                relocated = [(e.dst + p[cut:], fs[p]) for p in moved]
+                for p in moved:
+                    del fs[p]
+                for p, node in relocated:
+                    fs[p] = node
+                touched.extend(moved)
+                touched.extend(p for p, _ in relocated)
+            else:
+                cur = fs.get(e.path)
+                if isinstance(cur, File):
+                    fs[e.path] = File(cur.content, e.mode)
+                    touched.append(e.path)
+                elif isinstance(cur, Dir):
+                    fs[e.path] = Dir(e.mode)
+                    touched.append(e.path)
+    if last == state._last:
+        last = state._last
+    tree = state._tree if not touched or fs is None else small_tree(fs, state._tree, tuple(touched))
+    return FsState(tree, cwd, state._env if env is None else env, last)

@@ -108,9 +108,9 @@ def node_from_dict(d: object, where: str = "node") -> Node:
 
 
 def state_to_dict(state: FsState) -> dict[str, Any]:
-    fs = state._fs
+    nodes = state._tree.nodes
     return {
-        "fs": [[path, node_to_dict(fs[path])] for path in sorted(fs)],
+        "fs": [[path, node_to_dict(nodes[path])] for path in sorted(nodes)],
         "cwd": state._cwd,
         "env": dict(sorted(state._env.items())),
         "last": {"exit_code": state._last.exit_code, "stdout_hash": state._last.stdout_hash},

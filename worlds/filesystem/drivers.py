@@ -73,15 +73,17 @@ class FsDriver:
 
     @staticmethod
     def _dirs(state: FsState) -> list[str]:
-        return [p for p, n in state._fs.items() if type(n) is Dir]
+        nodes = state._tree.nodes
+        return [p for p in state._tree.ordered() if type(nodes[p]) is Dir]
 
     @staticmethod
     def _files(state: FsState) -> list[str]:
-        return [p for p, n in state._fs.items() if type(n) is File]
+        nodes = state._tree.nodes
+        return [p for p in state._tree.ordered() if type(nodes[p]) is File]
 
     @staticmethod
     def _paths(state: FsState) -> list[str]:
-        return list(state._fs)
+        return state._tree.ordered()
 
     # -- argument builders ---------------------------------------------------------------------
 
@@ -102,7 +104,7 @@ class FsDriver:
         """
         rng = self._rng
         rng.shuffle(parents)
-        fs = state._fs
+        fs = state._tree.nodes
         for directory in parents:
             names = list(self._vocab.name_pool)
             rng.shuffle(names)

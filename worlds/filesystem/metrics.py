@@ -6,6 +6,13 @@ binding, `("\\0exit", code)` and `("\\0stdout", hash)`; `d = |F(a) ^ F(b)| / (|F
 Scalar facts are never 4-tuples, so they cannot collide with node facts; every state has at
 least three scalar facts, so the denominator is never zero.
 
+`divergence` never builds the fact sets when it can avoid it: |F(s)| is |paths| + |env| + 3,
+and |F(a) ^ F(b)| is counted from the paths whose nodes differ (`tree.diff`, O(paths touched)
+for a state and its successor, two siblings, or the successors of a pair compared before, which
+is what the engine's loop does step after step) plus the few scalar and env facts. Only
+unrelated trees cost O(paths), once. `facts` itself must return the whole set, so it is O(paths)
+per state (cached).
+
 Delta metrics compare deltas as *multisets* of edits: an oracle delta's edits commute (they
 touch distinct paths, and SetResult is independent of the tree), so order carries no meaning
 the metric should charge for. `bits_to_correct` is the seed's prefix-code surrogate: the
@@ -31,21 +38,23 @@ from worlds.filesystem.edits import (
     SetEnv,
     SetResult,
 )
-from worlds.filesystem.state import File, FsState
+from worlds.filesystem.state import File, FsState, Node
+from worlds.filesystem.tree import diff, related
 
 Fact = tuple[Any, ...]
 BITS_PER_SYMBOL = 6.0  # log2(64): the seed's nominal alphabet
 
 
+def node_fact(path: str, node: Node) -> Fact:
+    if type(node) is File:
+        return (path, "file", node.content_hash, node.mode)
+    return (path, "dir", "", node.mode)
+
+
 def facts(state: FsState) -> frozenset[Fact]:
     cached = state._facts
     if cached is None:
-        out: list[Fact] = [
-            (path, "file", node.content_hash, node.mode)
-            if isinstance(node, File)
-            else (path, "dir", "", node.mode)
-            for path, node in state._fs.items()
-        ]
+        out: list[Fact] = [node_fact(path, node) for path, node in state._tree.nodes.items()]
         out.append(("\0cwd", state._cwd))
         out.extend(("\0env", key, value) for key, value in state._env.items())
         out.append(("\0exit", state._last.exit_code))
@@ -58,11 +67,33 @@ def facts(state: FsState) -> frozenset[Fact]:
 def divergence(a: FsState, b: FsState) -> float:
     if a is b:
         return 0.0
-    fa = facts(a)
-    fb = facts(b)
-    if fa is fb:
-        return 0.0
-    return len(fa ^ fb) / (len(fa) + len(fb))
+    ta = a._tree
+    tb = b._tree
+    total = len(ta.nodes) + len(tb.nodes) + len(a._env) + len(b._env) + 6
+    fa = a._facts
+    fb = b._facts
+    if fa is not None and fb is not None and not related(ta, tb):
+        return len(fa ^ fb) / total  # both sets at hand: one C-level pass beats a path diff
+    sym = 0
+    if ta is not tb:
+        na = ta.nodes
+        nb = tb.nodes
+        for path in diff(ta, tb):
+            x = na.get(path)
+            y = nb.get(path)
+            if x is None or y is None:
+                sym += 1
+            elif node_fact(path, x) != node_fact(path, y):
+                sym += 2
+    if a._env is not b._env and a._env != b._env:
+        sym += len(a._env.items() ^ b._env.items())
+    if a._cwd != b._cwd:
+        sym += 2
+    la = a._last
+    lb = b._last
+    if la is not lb:
+        sym += 2 * (la.exit_code != lb.exit_code) + 2 * (la.stdout_hash != lb.stdout_hash)
+    return sym / total
 
 
 def _path_symbols(path: str) -> int:

@@ -12,8 +12,10 @@ Everything else is literal, including behaviour on states no command sequence ca
 path-prefix queries, exactly as in the seed, so traces recorded from the seed replay here.
 
 Why a handler per command instead of "compute edits, then apply": the speed budget. Each
-handler builds the successor directly (copying the tree dict only when the tree changes, and
-sharing it otherwise) and returns the delta that produces it. `apply(s, step(s, a).delta) ==
+handler builds the successor directly on the persistent tree (`tree.py`: a new tree sharing all
+it does not touch when the tree changes, the parent's tree otherwise) and returns the delta that
+produces it. Prefix queries go through the tree's prefix index, so every command costs
+O(paths it touches), however large the state has grown. `apply(s, step(s, a).delta) ==
 step(s, a).state`, including the dict insertion order the drivers observe, is the invariant the
 property tests and the invariant sweep hold this module to.
 """
@@ -24,7 +26,6 @@ from collections.abc import Callable
 
 from worlds.base import Transition
 from worlds.filesystem.actions import FsAction
-from worlds.filesystem.apply import move_subtree, subtree
 from worlds.filesystem.edits import (
     RESULT_FAIL,
     RESULT_OK,
@@ -50,6 +51,7 @@ from worlds.filesystem.state import (
     Last,
     sha256_hex,
 )
+from worlds.filesystem.tree import TreeEdit
 
 _FAIL_DELTA = (RESULT_FAIL,)
 _OK_DELTA = (RESULT_OK,)
@@ -58,12 +60,12 @@ Handler = Callable[[FsState, FsAction], Transition]
 
 
 def _fail(s: FsState) -> Transition:
-    nxt = s if s._last is LAST_FAIL else FsState(s._fs, s._cwd, s._env, LAST_FAIL)
+    nxt = s if s._last is LAST_FAIL else FsState(s._tree, s._cwd, s._env, LAST_FAIL)
     return Transition(nxt, _FAIL_DELTA, 1, "")
 
 
 def _ok_unchanged(s: FsState) -> Transition:
-    nxt = s if s._last is LAST_OK else FsState(s._fs, s._cwd, s._env, LAST_OK)
+    nxt = s if s._last is LAST_OK else FsState(s._tree, s._cwd, s._env, LAST_OK)
     return Transition(nxt, _OK_DELTA, 0, "")
 
 
@@ -71,7 +73,7 @@ def _printed(s: FsState, stdout: str, digest: str) -> Transition:
     """A read-only success that printed `stdout` (hash `digest`)."""
     if digest == EMPTY_HASH:
         return _ok_unchanged(s)
-    nxt = FsState(s._fs, s._cwd, s._env, Last(0, digest))
+    nxt = FsState(s._tree, s._cwd, s._env, Last(0, digest))
     return Transition(nxt, (SetResult(0, digest),), 0, stdout)
 
 
@@ -88,53 +90,55 @@ def _target(s: FsState, a: FsAction) -> tuple[str, str]:
 
 def _mkdir(s: FsState, a: FsAction) -> Transition:
     p, q = _target(s, a)
-    fs = s._fs
-    if p in fs or type(fs.get(q)) is not Dir:
+    tree = s._tree
+    nodes = tree.nodes
+    if p in nodes or type(nodes.get(q)) is not Dir:
         return _fail(s)
-    nfs = fs.copy()
-    nfs[p] = DEFAULT_DIR
     return Transition(
-        FsState(nfs, s._cwd, s._env, LAST_OK), (Create(p, DEFAULT_DIR), RESULT_OK), 0, ""
+        FsState(tree.with_new(p, DEFAULT_DIR), s._cwd, s._env, LAST_OK),
+        (Create(p, DEFAULT_DIR), RESULT_OK),
+        0,
+        "",
     )
 
 
 def _touch(s: FsState, a: FsAction) -> Transition:
     p, q = _target(s, a)
-    fs = s._fs
-    if p in fs:
+    tree = s._tree
+    nodes = tree.nodes
+    if p in nodes:
         return _ok_unchanged(s)
-    if type(fs.get(q)) is not Dir:
+    if type(nodes.get(q)) is not Dir:
         return _fail(s)
-    nfs = fs.copy()
-    nfs[p] = EMPTY_FILE
     return Transition(
-        FsState(nfs, s._cwd, s._env, LAST_OK), (Create(p, EMPTY_FILE), RESULT_OK), 0, ""
+        FsState(tree.with_new(p, EMPTY_FILE), s._cwd, s._env, LAST_OK),
+        (Create(p, EMPTY_FILE), RESULT_OK),
+        0,
+        "",
     )
 
 
 def _write_or_append(s: FsState, a: FsAction, appending: bool) -> Transition:
     p, q = _target(s, a)
-    fs = s._fs
+    tree = s._tree
+    nodes = tree.nodes
     token = a.args[1]
-    node = fs.get(p)
+    node = nodes.get(p)
     if type(node) is Dir:
         return _fail(s)
     if type(node) is File:
         content = node.content + token if appending else token
-        if content == node.content:
-            nfs = fs
-        else:
-            nfs = fs.copy()
-            nfs[p] = File(content, node.mode)
+        if content != node.content:
+            tree = tree.with_replaced(p, node, File(content, node.mode))
         return Transition(
-            FsState(nfs, s._cwd, s._env, LAST_OK), (Modify(p, content), RESULT_OK), 0, ""
+            FsState(tree, s._cwd, s._env, LAST_OK), (Modify(p, content), RESULT_OK), 0, ""
         )
-    if type(fs.get(q)) is not Dir:
+    if type(nodes.get(q)) is not Dir:
         return _fail(s)
     new = File(token)
-    nfs = fs.copy()
-    nfs[p] = new
-    return Transition(FsState(nfs, s._cwd, s._env, LAST_OK), (Create(p, new), RESULT_OK), 0, "")
+    return Transition(
+        FsState(tree.with_new(p, new), s._cwd, s._env, LAST_OK), (Create(p, new), RESULT_OK), 0, ""
+    )
 
 
 def _write(s: FsState, a: FsAction) -> Transition:
@@ -147,67 +151,59 @@ def _append(s: FsState, a: FsAction) -> Transition:
 
 def _rm(s: FsState, a: FsAction) -> Transition:
     p = _target(s, a)[0]
-    fs = s._fs
-    if p == "/" or p not in fs or type(fs[p]) is Dir:
+    tree = s._tree
+    node = tree.nodes.get(p)
+    if p == "/" or node is None or type(node) is Dir:
         return _fail(s)
-    nfs = fs.copy()
-    del nfs[p]
-    return Transition(FsState(nfs, s._cwd, s._env, LAST_OK), (Delete(p), RESULT_OK), 0, "")
+    return Transition(
+        FsState(tree.without(p), s._cwd, s._env, LAST_OK), (Delete(p), RESULT_OK), 0, ""
+    )
 
 
 def _rm_r(s: FsState, a: FsAction) -> Transition:
     p = _target(s, a)[0]
-    fs = s._fs
-    if p == "/" or p not in fs:
+    tree = s._tree
+    if p == "/" or p not in tree.nodes:
         return _fail(s)
-    doomed = sorted(subtree(fs, p))
-    nfs = fs.copy()
-    for path in doomed:
-        del nfs[path]
+    edit = TreeEdit(tree)
+    doomed = sorted(path for path, _ in edit.cut(p)[0])
     delta = (*[Delete(path) for path in doomed], RESULT_OK)
-    return Transition(FsState(nfs, s._cwd, s._env, LAST_OK), delta, 0, "")
+    return Transition(FsState(edit.finish(), s._cwd, s._env, LAST_OK), delta, 0, "")
 
 
 def _rmdir(s: FsState, a: FsAction) -> Transition:
     p = _target(s, a)[0]
-    fs = s._fs
-    if p == "/" or type(fs.get(p)) is not Dir:
+    tree = s._tree
+    if p == "/" or type(tree.nodes.get(p)) is not Dir or tree.has_below(p):
         return _fail(s)
-    prefix = p + "/"
-    for path in fs:
-        if path.startswith(prefix):
-            return _fail(s)
-    nfs = fs.copy()
-    del nfs[p]
-    return Transition(FsState(nfs, s._cwd, s._env, LAST_OK), (Delete(p), RESULT_OK), 0, "")
+    return Transition(
+        FsState(tree.without(p), s._cwd, s._env, LAST_OK), (Delete(p), RESULT_OK), 0, ""
+    )
 
 
 def _chmod(s: FsState, a: FsAction) -> Transition:
     p = _target(s, a)[0]
-    fs = s._fs
-    node = fs.get(p)
+    tree = s._tree
+    node = tree.nodes.get(p)
     if node is None:
         return _fail(s)
     mode = a.mode
-    nfs = fs
     if node.mode != mode:
-        nfs = fs.copy()
-        if type(node) is File:
-            nfs[p] = File(node.content, mode)
-        elif type(node) is Dir:
-            nfs[p] = Dir(mode)
-    return Transition(FsState(nfs, s._cwd, s._env, LAST_OK), (Chmod(p, mode), RESULT_OK), 0, "")
+        tree = tree.with_replaced(
+            p, node, File(node.content, mode) if type(node) is File else Dir(mode)
+        )
+    return Transition(FsState(tree, s._cwd, s._env, LAST_OK), (Chmod(p, mode), RESULT_OK), 0, "")
 
 
 def _cd(s: FsState, a: FsAction) -> Transition:
     p = _target(s, a)[0]
-    if type(s._fs.get(p)) is not Dir:
+    if type(s._tree.nodes.get(p)) is not Dir:
         return _fail(s)
-    return Transition(FsState(s._fs, p, s._env, LAST_OK), (SetCwd(p), RESULT_OK), 0, "")
+    return Transition(FsState(s._tree, p, s._env, LAST_OK), (SetCwd(p), RESULT_OK), 0, "")
 
 
 def _cat(s: FsState, a: FsAction) -> Transition:
-    node = s._fs.get(_target(s, a)[0])
+    node = s._tree.nodes.get(_target(s, a)[0])
     if type(node) is not File:
         return _fail(s)
     return _printed(s, node.content, node.content_hash)
@@ -215,18 +211,18 @@ def _cat(s: FsState, a: FsAction) -> Transition:
 
 def _ls(s: FsState, a: FsAction) -> Transition:
     p = _target(s, a)[0]
-    fs = s._fs
-    node = fs.get(p)
+    tree = s._tree
+    node = tree.nodes.get(p)
     if node is None:
         return _fail(s)
     if type(node) is File:
         out = basename(p)
+    elif p == "/":
+        # "/name" hangs under the prefix "" (as does "/" itself, which ls does not list)
+        out = "\n".join(sorted(q[1:] for q in tree.children("") if q != "/"))
     else:
-        prefix = "/" if p == "/" else p + "/"
-        cut = len(prefix)
-        out = "\n".join(
-            sorted(q[cut:] for q in fs if q != p and q.startswith(prefix) and "/" not in q[cut:])
-        )
+        cut = len(p) + 1
+        out = "\n".join(sorted(q[cut:] for q in tree.children(p)))
     return _printed(s, out, sha256_hex(out))
 
 
@@ -234,12 +230,15 @@ def _export(s: FsState, a: FsAction) -> Transition:
     key, token = a.args
     env = s._env.copy()
     env[key] = token
-    return Transition(FsState(s._fs, s._cwd, env, LAST_OK), (SetEnv(key, token), RESULT_OK), 0, "")
+    return Transition(
+        FsState(s._tree, s._cwd, env, LAST_OK), (SetEnv(key, token), RESULT_OK), 0, ""
+    )
 
 
 def _mv_or_cp(s: FsState, a: FsAction, move: bool, recursive: bool) -> Transition:
     """The seed's rules, in the seed's order (fs-world.md §1, mv / cp 1-8)."""
-    fs = s._fs
+    tree = s._tree
+    nodes = tree.nodes
     src = _target(s, a)[0]
     dst = a.p1
     if dst is None:
@@ -247,49 +246,50 @@ def _mv_or_cp(s: FsState, a: FsAction, move: bool, recursive: bool) -> Transitio
         dst_parent = parent(dst)
     else:
         dst_parent = a.q1 if a.q1 is not None else parent(dst)
-    if src == "/" or src not in fs:
+    src_node = nodes.get(src)
+    if src == "/" or src_node is None:
         return _fail(s)
-    src_node = fs[src]
     src_is_dir = type(src_node) is Dir
     if src_is_dir and not recursive:
         return _fail(s)
-    if type(fs.get(dst)) is Dir:
+    if type(nodes.get(dst)) is Dir:
         final = join(dst, basename(src))
     else:
         final = dst
-        if type(fs.get(dst_parent)) is not Dir:
+        if type(nodes.get(dst_parent)) is not Dir:
             return _fail(s)
     if final == src:
         return _ok_unchanged(s)
     if src_is_dir and final.startswith(src + "/"):
         return _fail(s)
     if move:
-        if final in fs:
+        if final in nodes:
             return _fail(s)
-        nfs = fs.copy()
-        move_subtree(nfs, src, final)
+        edit = TreeEdit(tree)
+        edit.move(src, final)
+        tree = edit.finish()
         delta: tuple[object, ...] = (Move(src, final), RESULT_OK)
     elif type(src_node) is File:
-        existing = fs.get(final)
+        existing = nodes.get(final)
         if type(existing) is Dir:
             return _fail(s)  # the documented deviation: never clobber a directory with a file
-        nfs = fs.copy()
-        if type(existing) is File:
-            nfs[final] = File(src_node.content, existing.mode)
-            delta = (Modify(final, src_node.content), RESULT_OK)
-        else:
-            nfs[final] = src_node
+        if existing is None:
+            tree = tree.with_new(final, src_node)
             delta = (Create(final, src_node), RESULT_OK)
+        else:
+            tree = tree.with_replaced(final, existing, File(src_node.content, existing.mode))
+            delta = (Modify(final, src_node.content), RESULT_OK)
     else:
-        if final in fs:
+        if final in nodes:
             return _fail(s)
         cut = len(src)
-        creates = [Create(final + q[cut:], fs[q]) for q in sorted(subtree(fs, src))]
-        nfs = fs.copy()
-        for edit in creates:
-            nfs[edit.path] = edit.node
+        copied = sorted(tree.subtree(src))
+        creates = [Create(final + q[cut:], nodes[q]) for q in copied]
+        edit = TreeEdit(tree)
+        edit.copy(src, final, copied)  # appended in sorted order, as the seed's loop does
+        tree = edit.finish()
         delta = (*creates, RESULT_OK)
-    return Transition(FsState(nfs, s._cwd, s._env, LAST_OK), delta, 0, "")
+    return Transition(FsState(tree, s._cwd, s._env, LAST_OK), delta, 0, "")
 
 
 def _mv(s: FsState, a: FsAction) -> Transition:

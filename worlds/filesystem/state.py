@@ -1,103 +1,110 @@
-"""The filesystem world's state: a path-keyed tree, the cwd, the environment and `last`.
+"""The filesystem world's state: a path tree, the cwd, the environment and `last`.
 
 Why it looks the way it does:
 
-* A state owns plain dicts that are never mutated after construction. A successor that changes
-  the tree gets a shallow copy of the parent's dict (nodes are shared, they are immutable); a
-  successor that does not (a failure, `cat`, `ls`, `cd`, `export`) shares the parent's dict
-  outright. At the sizes drivers produce (tens to a few hundred paths) one C-level dict copy is
-  cheaper than any pure-Python persistent map, which is what the oracle's speed budget needs.
-* The dict's insertion order is not part of equality, but it is observable to the drivers (they
-  pick `rng.choice` over paths in that order), so it follows the seed's rules exactly: a new
+* The tree is a persistent `Tree` (`tree.py`): a successor that changes it shares every part it
+  did not touch, so a step, an `apply` and a divergence cost O(paths touched), not O(paths) as
+  the dict copy per step did (issue 10). A successor that does not change the tree (a failure,
+  `cat`, `ls`, `cd`, `export`) shares the parent's tree object outright.
+* Insertion order is not part of equality, but it is observable to the drivers (they pick
+  `rng.choice` over paths in that order), so the tree keeps it by the seed's dict rules: a new
   path is appended, an overwritten path keeps its slot, a moved subtree is re-appended.
-* Hash and fact set are computed once, on first use, and cached on the (immutable) state.
+  `fs` is a read-only mapping view that iterates in that order.
+* Hash and fact set are cached on the (immutable) state; the hash is O(1) for a large tree,
+  which keeps a running sum of its item hashes (a small one sums them on first use).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from worlds.filesystem.nodes import (
+    DEFAULT_DIR,
+    DIR_MODE,
+    EMPTY_FILE,
+    EMPTY_HASH,
+    FILE_MODE,
+    LAST_FAIL,
+    LAST_OK,
+    Dir,
+    File,
+    Last,
+    Node,
+    sha256_hex,
+)
+from worlds.filesystem.tree import EMPTY_TREE, Tree, equal, fold_of
 
-def sha256_hex(text: str) -> str:
-    """The seed's content / stdout hash: sha256 of the UTF-8 bytes (surrogates kept verbatim)."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-EMPTY_HASH = sha256_hex("")
-FILE_MODE = 0o644
-DIR_MODE = 0o755
-
-
-@dataclass(frozen=True, slots=True)
-class File:
-    """A regular file; its hash and size derive from the inline content (computed once)."""
-
-    content: str = ""
-    mode: int = FILE_MODE
-    _digest: str | None = field(default=None, init=False, compare=False, repr=False, hash=False)
-
-    @property
-    def content_hash(self) -> str:
-        digest = self._digest
-        if digest is None:
-            digest = sha256_hex(self.content)
-            object.__setattr__(self, "_digest", digest)
-        return digest
-
-    @property
-    def size(self) -> int:
-        return len(self.content.encode("utf-8", "surrogatepass"))
-
-
-@dataclass(frozen=True, slots=True)
-class Dir:
-    """A directory; it holds no children itself (they are the paths below it)."""
-
-    mode: int = DIR_MODE
-
-
-Node = File | Dir
-
-EMPTY_FILE = File()
-DEFAULT_DIR = Dir()
-
-
-@dataclass(frozen=True, slots=True)
-class Last:
-    """What the previous command left behind: its exit code and the hash of its stdout."""
-
-    exit_code: int = 0
-    stdout_hash: str = EMPTY_HASH
-
-
-LAST_OK = Last(0, EMPTY_HASH)
-LAST_FAIL = Last(1, EMPTY_HASH)
+__all__ = [
+    "DEFAULT_DIR",
+    "DIR_MODE",
+    "EMPTY_FILE",
+    "EMPTY_HASH",
+    "FILE_MODE",
+    "LAST_FAIL",
+    "LAST_OK",
+    "Dir",
+    "File",
+    "FsState",
+    "FsView",
+    "Last",
+    "Node",
+    "sha256_hex",
+]
 
 _EMPTY_ENV: dict[str, str] = {}
+INITIAL_TREE = EMPTY_TREE.with_new("/", DEFAULT_DIR)
+
+
+class FsView(Mapping[str, Node]):
+    """A state's tree as a read-only mapping, iterating in insertion order."""
+
+    __slots__ = ("_tree",)
+
+    def __init__(self, tree: Tree) -> None:
+        self._tree = tree
+
+    def __getitem__(self, path: str) -> Node:
+        return self._tree.nodes[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tree.ordered())
+
+    def __len__(self) -> int:
+        return len(self._tree.nodes)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._tree.nodes
+
+    def get(self, path: str, default: Any = None) -> Any:
+        return self._tree.nodes.get(path, default)
+
+    def __repr__(self) -> str:
+        return f"FsView({dict(self.items())!r})"
 
 
 class FsState:
     """An immutable snapshot. Construct through `FsState.initial()`, the oracle, or the codec.
 
-    `fs`, `env` are read-only views; the underlying dicts must never be mutated (the
-    constructor takes ownership of the dicts it is given).
+    `fs` may be a `Tree` (shared, never copied) or any mapping of path -> node (copied, in its
+    iteration order). `env` is owned: the dict must never be mutated afterwards. `fs` and `env`
+    are exposed as read-only views.
     """
 
-    __slots__ = ("_cwd", "_env", "_facts", "_fs", "_hash", "_last")
+    __slots__ = ("_cwd", "_env", "_facts", "_hash", "_last", "_tree")
 
-    _fs: dict[str, Node]
+    _tree: Tree
     _cwd: str
     _env: dict[str, str]
     _last: Last
     _hash: int | None
     _facts: frozenset[tuple[Any, ...]] | None
 
-    def __init__(self, fs: dict[str, Node], cwd: str, env: dict[str, str], last: Last) -> None:
-        self._fs = fs
+    def __init__(
+        self, fs: Tree | Mapping[str, Node], cwd: str, env: dict[str, str], last: Last
+    ) -> None:
+        self._tree = fs if type(fs) is Tree else Tree.from_items(fs.items())  # type: ignore[union-attr]
         self._cwd = cwd
         self._env = env
         self._last = last
@@ -107,13 +114,13 @@ class FsState:
     @staticmethod
     def initial() -> FsState:
         """The empty world: a root directory, cwd `/`, no environment, last = (0, sha256(""))."""
-        return FsState({"/": DEFAULT_DIR}, "/", _EMPTY_ENV, LAST_OK)
+        return FsState(INITIAL_TREE, "/", _EMPTY_ENV, LAST_OK)
 
     # -- read-only surface ---------------------------------------------------------------------
 
     @property
     def fs(self) -> Mapping[str, Node]:
-        return MappingProxyType(self._fs)
+        return FsView(self._tree)
 
     @property
     def cwd(self) -> str:
@@ -137,16 +144,16 @@ class FsState:
 
     def paths(self) -> Iterator[str]:
         """Paths in insertion order (the order drivers sample from)."""
-        return iter(self._fs)
+        return iter(self._tree.ordered())
 
     def node(self, path: str) -> Node | None:
-        return self._fs.get(path)
+        return self._tree.nodes.get(path)
 
     def __len__(self) -> int:
-        return len(self._fs)
+        return len(self._tree.nodes)
 
     def __contains__(self, path: object) -> bool:
-        return path in self._fs
+        return path in self._tree.nodes
 
     # -- value semantics -----------------------------------------------------------------------
 
@@ -158,8 +165,8 @@ class FsState:
         return (
             self._cwd == other._cwd
             and self._last == other._last
-            and (self._fs is other._fs or self._fs == other._fs)
             and (self._env is other._env or self._env == other._env)
+            and equal(self._tree, other._tree)
         )
 
     def __ne__(self, other: object) -> bool:
@@ -170,18 +177,13 @@ class FsState:
         cached = self._hash
         if cached is None:
             cached = hash(
-                (
-                    frozenset(self._fs.items()),
-                    self._cwd,
-                    frozenset(self._env.items()),
-                    self._last,
-                )
+                (fold_of(self._tree), self._cwd, frozenset(self._env.items()), self._last)
             )
             self._hash = cached
         return cached
 
     def __repr__(self) -> str:
         return (
-            f"FsState(paths={len(self._fs)}, cwd={self._cwd!r}, env={self._env!r}, "
+            f"FsState(paths={len(self._tree.nodes)}, cwd={self._cwd!r}, env={self._env!r}, "
             f"last=({self._last.exit_code}, {self._last.stdout_hash[:8]}))"
         )
