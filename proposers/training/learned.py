@@ -20,7 +20,8 @@ import torch
 
 from proposers.base import Prediction, ProposerError
 from proposers.device import configure_torch, resolve_device
-from proposers.tokenize.codec import UntokenizableError, WorldCodec, codec_for, vocab_fingerprint
+from proposers.tokenize.codec import codec_for, vocab_fingerprint
+from proposers.tokenize.interface import UntokenizableError, WorldCodec
 from proposers.training.cache import WeightCache, code_version, content_key, digest
 from proposers.training.corrupt import corrupt_filesystem, corrupt_network
 from proposers.training.examples import Example, examples_from, inject_noise, self_forced
