@@ -175,11 +175,6 @@ class FrequencyProposer:
         self._counts.setdefault(command, Counter())[key] += 1
         self._choose(command)
 
-    @property
-    def commands(self) -> tuple[str, ...]:
-        """The commands seen in training (sorted)."""
-        return tuple(sorted(self._shapes))
-
     def shape(self, command: str) -> list[dict[str, Any]] | None:
         """The most frequent abstracted shape for `command` (None if unseen)."""
         entry = self._shapes.get(command)

@@ -134,10 +134,6 @@ def spec_to_dict(spec: TrialSpec) -> dict[str, Any]:
     }
 
 
-def spec_to_json(spec: TrialSpec) -> str:
-    return canonical_json(spec_to_dict(spec))
-
-
 def _decode(text: str, what: str) -> dict[str, Any]:
     import json
 
@@ -171,10 +167,6 @@ def spec_from_dict(data: Mapping[str, Any]) -> TrialSpec:
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise TrialError(f"stored trial spec is malformed: missing or bad {exc}") from None
-
-
-def spec_from_json(text: str) -> TrialSpec:
-    return spec_from_dict(_decode(text, "trial spec"))
 
 
 def execute(spec: TrialSpec) -> dict[str, float]:

@@ -97,9 +97,7 @@ class HorizonCurve:
         probe: ProbePolicy | None = None
         if p["observation"] == "probe":
             probe = make_probe_policy(p["probe"], seed=spec.seed)
-        proposer, examples = data.fitted_proposer(
-            NAME, world, spec.world, spec.world_config, spec.arm, train, spec.seed
-        )
+        proposer, examples = data.fitted_proposer(NAME, world, spec.arm, train, spec.seed)
         try:
             rollout = run_at_rho(
                 world,

@@ -58,9 +58,7 @@ class ModelQuality:
         world = data.build_world(NAME, spec.world, spec.world_config)
         train = data.training_spec(NAME, p)
         records = data.trajectory(NAME, world, p["driver"], data.eval_seed(spec.seed), p["steps"])
-        proposer, examples = data.fitted_proposer(
-            NAME, world, spec.world, spec.world_config, spec.arm, train, spec.seed
-        )
+        proposer, examples = data.fitted_proposer(NAME, world, spec.arm, train, spec.seed)
         token_accuracy = getattr(proposer, "token_accuracy", None)
         if token_accuracy is None:
             raise ExperimentError(

@@ -15,7 +15,6 @@ scored on its own. Metrics (means over the T steps):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,7 +22,7 @@ from engine.experiments import data
 from engine.experiments.base import TrialSpec
 from engine.experiments.horizon_curve import REACHABILITY_METRICS, TRAINING_PARAMS
 from engine.experiments.params import Param, at_least, in_range, resolve, resolve_values
-from engine.experiments.scoring import token_accuracy
+from engine.experiments.scoring import mean_or_zero, token_accuracy
 from proposers import Prediction
 from worlds.base import StepRecord
 
@@ -57,10 +56,6 @@ def predictions(proposer: Any, records: Sequence[StepRecord]) -> list[Prediction
     return [proposer.predict(r.state, r.action) for r in records]
 
 
-def _mean(values: Sequence[float]) -> float:
-    return math.fsum(values) / len(values) if values else 0.0
-
-
 class OneStep:
     name = NAME
     params = frozenset(PARAMS)
@@ -76,9 +71,7 @@ class OneStep:
         world = data.build_world(NAME, spec.world, spec.world_config)
         train = data.training_spec(NAME, p)
         records = data.trajectory(NAME, world, p["driver"], data.eval_seed(spec.seed), p["steps"])
-        proposer, examples = data.fitted_proposer(
-            NAME, world, spec.world, spec.world_config, spec.arm, train, spec.seed
-        )
+        proposer, examples = data.fitted_proposer(NAME, world, spec.arm, train, spec.seed)
         preds = predictions(proposer, records)
         tokens, exact, bits, div, rf = [], [], [], [], []
         has_rf = hasattr(world, "reachability_faithfulness")
@@ -92,13 +85,13 @@ class OneStep:
             if has_rf:
                 rf.append(world.reachability_faithfulness(record.transition.state, after))
         metrics = {
-            "token_accuracy": _mean(tokens),
-            "delta_exact": _mean(exact),
-            "bits_to_correct": _mean(bits),
-            "mean_divergence": _mean(div),
-            "accuracy_at_eps": _mean([1.0 if d <= p["eps"] else 0.0 for d in div]),
+            "token_accuracy": mean_or_zero(tokens),
+            "delta_exact": mean_or_zero(exact),
+            "bits_to_correct": mean_or_zero(bits),
+            "mean_divergence": mean_or_zero(div),
+            "accuracy_at_eps": mean_or_zero([1.0 if d <= p["eps"] else 0.0 for d in div]),
             "train_examples": float(examples),
         }
         if has_rf:
-            metrics["mean_reachability_faithfulness"] = _mean(rf)
+            metrics["mean_reachability_faithfulness"] = mean_or_zero(rf)
         return metrics

@@ -14,11 +14,17 @@ proposer may report that only under another name.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from hypotheses import canonical_json
+
+
+def mean_or_zero(values: Sequence[float]) -> float:
+    """The exact (fsum) mean of per-step scores; 0.0 for a trial with no steps to score."""
+    return math.fsum(values) / len(values) if values else 0.0
 
 
 def _flat(prefix: str, value: Any) -> Iterator[tuple[str, str]]:

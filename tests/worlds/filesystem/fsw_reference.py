@@ -103,16 +103,6 @@ def canonical_json(s: State) -> str:
     return json.dumps(canonical(s), sort_keys=True, separators=(",", ":"))
 
 
-def state_from_canonical(d: dict[str, Any]) -> State:
-    fs: dict[str, Node] = {}
-    for path, n in d["fs"]:
-        if n["type"] == "file":
-            fs[path] = {"type": "file", "content": n["content"], "mode": n["mode"]}
-        else:
-            fs[path] = {"type": "dir", "mode": n["mode"]}
-    return {"fs": fs, "cwd": d["cwd"], "env": dict(d["env"]), "last": dict(d["last"])}
-
-
 # -- apply -------------------------------------------------------------------------------------
 
 
@@ -272,11 +262,6 @@ def oracle_step(s: State, raw: str) -> tuple[State, list[EditDict], int, str]:
     edits, code, out = run(s, raw)
     delta = [*edits, {"op": "setresult", "exit_code": code, "stdout_hash": sha(out)}]
     return apply_edits(s, delta), delta, code, out
-
-
-def canonical_action(raw: str) -> str:
-    toks = raw.split()
-    return " ".join(toks)
 
 
 # -- the seed's drivers ------------------------------------------------------------------------
