@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from engine.execution.child import PARENT_ENV
+
 READY_TIMEOUT_SECONDS = 120.0
 
 
@@ -56,6 +58,7 @@ class TrialProcess:
     def start(self) -> None:
         env = dict(os.environ)
         env.setdefault("PYTHONHASHSEED", "0")
+        env[PARENT_ENV] = str(os.getpid())
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "engine.execution.child"],
             stdin=subprocess.PIPE,
