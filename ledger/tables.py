@@ -176,6 +176,10 @@ class TrialRow(SQLModel, table=True):
         default=None, sa_column=Column("heartbeat_at", UTCDateTime())
     )
     attempts: int = Field(default=0, sa_column=Column("attempts", Integer, nullable=False))
+    # The torch device a finished trial ran on (`cpu` | `cuda`): CUDA results are reproducible
+    # to the seed, CPU results to the bit, so a replay needs to know which it is comparing.
+    # Last, because migration 0002 appends the column.
+    device: str | None = Field(default=None, sa_column=Column("device", String(32)))
 
 
 class VerdictRow(SQLModel, table=True):

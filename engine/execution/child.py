@@ -22,7 +22,7 @@ PARENT_ENV = "VERISIM_TRIAL_PARENT"
 
 def answer(line: str) -> dict[str, Any]:
     """Run the trial in one request line and describe the outcome (never raises)."""
-    from engine.execution.trials import execute, spec_from_dict
+    from engine.execution.trials import execute_on_device, spec_from_dict
 
     try:
         request = json.loads(line)
@@ -31,14 +31,15 @@ def answer(line: str) -> dict[str, Any]:
         return {"ok": False, "error": f"bad request: {type(exc).__name__}: {exc}"}
     started = time.perf_counter()
     try:
-        metrics = execute(spec)
+        metrics, device = execute_on_device(spec)
     except Exception as exc:  # the trial's own failure is its result
         return {
             "ok": False,
             "error": f"{type(exc).__name__}: {exc}",
             "seconds": time.perf_counter() - started,
         }
-    return {"ok": True, "metrics": metrics, "seconds": time.perf_counter() - started}
+    seconds = time.perf_counter() - started
+    return {"ok": True, "metrics": metrics, "device": device, "seconds": seconds}
 
 
 def serve(requests: TextIO, replies: TextIO) -> None:

@@ -38,6 +38,7 @@ class Answer:
     metrics: Mapping[str, float] | None = None
     error: str | None = None
     seconds: float = 0.0
+    device: str | None = None  # the torch device a finished trial ran on (`cpu` | `cuda`)
 
 
 class TrialProcess:
@@ -98,7 +99,13 @@ class TrialProcess:
         seconds = float(reply.get("seconds", self._clock() - started))
         if reply.get("ok"):
             metrics = {str(k): float(v) for k, v in dict(reply["metrics"]).items()}
-            return Answer(status="finished", metrics=metrics, seconds=seconds)
+            device = reply.get("device")
+            return Answer(
+                status="finished",
+                metrics=metrics,
+                seconds=seconds,
+                device=None if device is None else str(device),
+            )
         return Answer(status="failed", error=str(reply.get("error")), seconds=seconds)
 
     def alive(self) -> bool:

@@ -23,6 +23,8 @@ class ReplayResult:
     replayed: dict[str, float]
     differences: list[tuple[str, float | None, float | None]]
     seconds: float
+    stored_device: str | None = None
+    replayed_device: str | None = None
 
     @property
     def matches(self) -> bool:
@@ -34,6 +36,11 @@ class ReplayResult:
             return head + f"metrics match exactly ({len(self.stored)} metrics, {self.seconds:.2f}s)"
         lines = [head + f"MISMATCH in {len(self.differences)} metric(s)"]
         lines += [f"  {name}: stored {a!r}, replayed {b!r}" for name, a, b in self.differences]
+        if self.stored_device and self.replayed_device != self.stored_device:
+            lines.append(
+                f"  (recorded on {self.stored_device}, replayed on {self.replayed_device}: "
+                "CUDA results repeat to the seed, not to the bit; VERISIM_DEVICE picks the device)"
+            )
         return "\n".join(lines)
 
 
@@ -67,4 +74,6 @@ def replay_trial(ledger: Any, ref: str) -> ReplayResult:
         replayed=replayed,
         differences=metric_differences(stored, replayed),
         seconds=answer.seconds,
+        stored_device=record.device,
+        replayed_device=answer.device,
     )

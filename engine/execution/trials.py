@@ -177,6 +177,24 @@ def execute(spec: TrialSpec) -> dict[str, float]:
     return {str(name): float(value) for name, value in metrics.items()}
 
 
+def execute_on_device(spec: TrialSpec) -> tuple[dict[str, float], str]:
+    """(metrics, the torch device the trial ran on): `cuda` if any model used it, else `cpu`.
+
+    The device is a record beside the metrics, not one of them: it says where the numbers were
+    computed (CUDA is reproducible to the seed, the CPU to the bit), and the ledger keeps it on
+    the trial's row. A trial with no torch model ran on the CPU; torch is not imported for it.
+    """
+    import sys
+
+    loaded = sys.modules.get("proposers.device")
+    if loaded is not None:
+        loaded.forget_devices_used()
+    metrics = execute(spec)
+    loaded = sys.modules.get("proposers.device")
+    used = loaded.devices_used() if loaded is not None else frozenset()
+    return metrics, "cuda" if "cuda" in used else "cpu"
+
+
 def metrics_equal(a: Mapping[str, float], b: Mapping[str, float]) -> bool:
     """Exact equality of two metric maps (bit for bit; NaN equals NaN, as a replay needs)."""
     if set(a) != set(b):

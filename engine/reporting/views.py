@@ -14,7 +14,17 @@ from engine.reporting.figures import Figure, TrialValue, horizon_figures
 
 RUN_COLUMNS = ["id", "status", "started_at", "finished_at", "budget", "workers", "runner", "trials"]
 HYPOTHESIS_COLUMNS = ["id", "hash", "parent", "lever", "depth", "registered_at", "status"]
-TRIAL_COLUMNS = ["key", "hypothesis", "cell", "arm", "seed", "status", "duration_s", "metrics"]
+TRIAL_COLUMNS = [
+    "key",
+    "hypothesis",
+    "cell",
+    "arm",
+    "seed",
+    "status",
+    "duration_s",
+    "device",
+    "metrics",
+]
 VERDICT_COLUMNS = [
     "hypothesis",
     "cell",

@@ -46,17 +46,19 @@ COMMON_DEFAULTS: Mapping[str, Any] = {
     "replay": False,
     "replay_updates": 5,
     "replay_batch": 8,
-    "device": "cpu",
+    "device": "auto",
     "threads": 1,
     "cache": True,
 }
 
 REPLAY_SALT = 0x5EED
 
-# Parameters that cannot change the fitted weights (kept out of the cache key).
+# Parameters that cannot change the fitted weights (kept out of the cache key). `device` is
+# here because the key holds the device actually resolved (`auto` and `cpu` on a CPU machine
+# train the same weights), not the name asked for.
 _RUNTIME_ONLY = frozenset(
     {"online_lr", "online_steps", "replay", "replay_updates", "replay_batch", "threads", "cache",
-     "max_edits", "max_run", "max_tokens"}
+     "max_edits", "max_run", "max_tokens", "device"}
 )  # fmt: skip
 
 
