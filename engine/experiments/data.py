@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.experiments.base import ArmSpec, ExperimentError
-from proposers import ProposerError, get_proposer
+from proposers import Proposer, ProposerError, get_proposer
 from worlds import get_world
-from worlds.base import StepRecord
+from worlds.base import A, S, StepRecord, World
 
 EVAL_SEED_OFFSET = 100_000
 DEFAULT_TRAIN_SEEDS: tuple[int, ...] = (0, 1, 2, 3)
@@ -68,14 +68,17 @@ def training_spec(experiment: str, params: Mapping[str, Any]) -> TrainingSpec:
     return TrainingSpec(str(params["train_driver"]), seeds, int(params["train_steps"]))
 
 
-def build_world(experiment: str, name: str, config: Mapping[str, Any]) -> Any:
+def build_world(experiment: str, name: str, config: Mapping[str, Any]) -> World[Any, Any]:
+    """The trial's world by name (its state and action types are known only at run time)."""
     try:
         return get_world(name, **dict(config))
     except (TypeError, ValueError) as exc:
         raise ExperimentError(f"{experiment}: cannot build world {name!r}: {exc}") from None
 
 
-def trajectory(experiment: str, world: Any, driver: str, seed: int, steps: int) -> list[StepRecord]:
+def trajectory(
+    experiment: str, world: World[S, A], driver: str, seed: int, steps: int
+) -> list[StepRecord[S, A]]:
     if driver not in world.driver_names():
         raise ExperimentError(
             f"{experiment}: unknown driver {driver!r} for world {world.name!r} "
@@ -84,17 +87,19 @@ def trajectory(experiment: str, world: Any, driver: str, seed: int, steps: int) 
     return list(world.trajectory(driver, seed, steps))
 
 
-def training_data(experiment: str, world: Any, spec: TrainingSpec) -> list[list[StepRecord]]:
+def training_data(
+    experiment: str, world: World[S, A], spec: TrainingSpec
+) -> list[list[StepRecord[S, A]]]:
     return [trajectory(experiment, world, spec.driver, s, spec.steps) for s in spec.seeds]
 
 
 def fitted_proposer(
     experiment: str,
-    world: Any,
+    world: World[S, A],
     arm: ArmSpec,
     train: TrainingSpec,
     seed: int,
-) -> tuple[Any, int]:
+) -> tuple[Proposer[S, A], int]:
     """(the arm's proposer fitted on the training data with the trial seed, #examples)."""
     data = training_data(experiment, world, train)
     examples = sum(len(t) for t in data)
@@ -107,5 +112,5 @@ def fitted_proposer(
     return proposer, examples
 
 
-def actions_of(records: Sequence[StepRecord]) -> list[Any]:
+def actions_of(records: Sequence[StepRecord[S, A]]) -> list[A]:
     return [r.action for r in records]

@@ -17,7 +17,7 @@ Metrics:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine.experiments import data
@@ -32,6 +32,7 @@ from engine.rollout.policies import (
     ProbePolicy,
     make_probe_policy,
 )
+from worlds.base import A, ReachabilityWorld, S
 
 NAME = "horizon_curve"
 
@@ -72,7 +73,9 @@ BASE_METRICS = frozenset(
 REACHABILITY_METRICS = frozenset({"mean_reachability_faithfulness"})
 
 
-def mean_reachability(world: Any, truth: Any, states: Any) -> float:
+def mean_reachability(
+    world: ReachabilityWorld[S, A], truth: Sequence[S], states: Sequence[S]
+) -> float:
     pairs = list(zip(truth, states, strict=True))
     if not pairs:
         return 1.0
@@ -124,7 +127,7 @@ class HorizonCurve:
             "final_divergence": rollout.final_divergence,
             "train_examples": float(examples),
         }
-        if hasattr(world, "reachability_faithfulness"):
+        if isinstance(world, ReachabilityWorld):
             metrics["mean_reachability_faithfulness"] = mean_reachability(
                 world, rollout.truth, rollout.states
             )

@@ -23,8 +23,8 @@ from engine.experiments.base import TrialSpec
 from engine.experiments.horizon_curve import REACHABILITY_METRICS, TRAINING_PARAMS
 from engine.experiments.params import Param, at_least, in_range, resolve, resolve_values
 from engine.experiments.scoring import mean_or_zero, token_accuracy
-from proposers import Prediction
-from worlds.base import StepRecord
+from proposers import Prediction, Proposer
+from worlds.base import A, ReachabilityWorld, S, StepRecord
 
 NAME = "one_step"
 
@@ -47,7 +47,7 @@ BASE_METRICS = frozenset(
 )
 
 
-def predictions(proposer: Any, records: Sequence[StepRecord]) -> list[Prediction]:
+def predictions(proposer: Proposer[S, A], records: Sequence[StepRecord[S, A]]) -> list[Prediction]:
     """Teacher-forced predictions; a proposer with `predict_batch` is asked once (faster for
     the learned ones, the same answers by their contract)."""
     batch = getattr(proposer, "predict_batch", None)
@@ -74,7 +74,7 @@ class OneStep:
         proposer, examples = data.fitted_proposer(NAME, world, spec.arm, train, spec.seed)
         preds = predictions(proposer, records)
         tokens, exact, bits, div, rf = [], [], [], [], []
-        has_rf = hasattr(world, "reachability_faithfulness")
+        reach = world if isinstance(world, ReachabilityWorld) else None
         for record, pred in zip(records, preds, strict=True):
             true = record.transition.delta
             after = world.apply(record.state, pred.delta)
@@ -82,8 +82,8 @@ class OneStep:
             exact.append(1.0 if world.delta_exact(pred.delta, true) else 0.0)
             bits.append(float(world.bits_to_correct(pred.delta, true)))
             div.append(float(world.divergence(after, record.transition.state)))
-            if has_rf:
-                rf.append(world.reachability_faithfulness(record.transition.state, after))
+            if reach is not None:
+                rf.append(reach.reachability_faithfulness(record.transition.state, after))
         metrics = {
             "token_accuracy": mean_or_zero(tokens),
             "delta_exact": mean_or_zero(exact),
@@ -92,6 +92,6 @@ class OneStep:
             "accuracy_at_eps": mean_or_zero([1.0 if d <= p["eps"] else 0.0 for d in div]),
             "train_examples": float(examples),
         }
-        if has_rf:
+        if reach is not None:
             metrics["mean_reachability_faithfulness"] = mean_or_zero(rf)
         return metrics

@@ -28,6 +28,7 @@ from engine.experiments.horizon_curve import TRAINING_PARAMS
 from engine.experiments.one_step import predictions
 from engine.experiments.params import Param, at_least, resolve, resolve_values
 from engine.experiments.scoring import mean_or_zero
+from worlds.base import ReachabilityWorld
 
 NAME = "oracle_compare"
 
@@ -60,7 +61,7 @@ class OracleCompare:
     def run(self, spec: TrialSpec) -> dict[str, float]:
         p = resolve(NAME, PARAMS, spec)
         world = data.build_world(NAME, spec.world, spec.world_config)
-        if not hasattr(world, "reachability_bits_to_correct"):
+        if not isinstance(world, ReachabilityWorld):
             raise ExperimentError(f"{NAME}: world {spec.world!r} has no control-plane oracle")
         train = data.training_spec(NAME, p)
         records = data.trajectory(NAME, world, p["driver"], data.eval_seed(spec.seed), p["steps"])
