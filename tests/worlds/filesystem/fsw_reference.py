@@ -103,6 +103,16 @@ def canonical_json(s: State) -> str:
     return json.dumps(canonical(s), sort_keys=True, separators=(",", ":"))
 
 
+def state_from_canonical(d: dict[str, Any]) -> State:
+    fs: dict[str, Node] = {}
+    for path, n in d["fs"]:
+        if n["type"] == "file":
+            fs[path] = {"type": "file", "content": n["content"], "mode": n["mode"]}
+        else:
+            fs[path] = {"type": "dir", "mode": n["mode"]}
+    return {"fs": fs, "cwd": d["cwd"], "env": dict(d["env"]), "last": dict(d["last"])}
+
+
 # -- apply -------------------------------------------------------------------------------------
 
 
