@@ -151,6 +151,7 @@ class TrialResultIn(_In):
     metrics: dict[str, StrictFloat | StrictInt]
     duration_s: StrictFloat | StrictInt = Field(ge=0)
     host: StrictStr | None = None
+    device: StrictStr | None = None
 
 
 class VerdictIn(_In):

@@ -112,6 +112,7 @@ class TrialRecord(_Record):
     finished_at: datetime | None
     duration_s: float | None
     host: str | None
+    device: str | None
     worker: str | None
     claimed_at: datetime | None
     heartbeat_at: datetime | None
@@ -145,6 +146,7 @@ class TrialRecord(_Record):
             finished_at=row.finished_at,
             duration_s=row.duration_s,
             host=row.host,
+            device=row.device,
             worker=row.worker,
             claimed_at=row.claimed_at,
             heartbeat_at=row.heartbeat_at,

@@ -415,9 +415,13 @@ class Ledger:
         metrics: Mapping[str, float],
         duration_s: float,
         host: str | None = None,
+        device: str | None = None,
     ) -> TrialRecord:
-        """Record a trial's metrics (a repeat with identical metrics is a no-op)."""
-        result = validated(TrialResultIn, metrics=dict(metrics), duration_s=duration_s, host=host)
+        """Record a trial's metrics and the device they were computed on (a repeat with
+        identical metrics is a no-op)."""
+        result = validated(
+            TrialResultIn, metrics=dict(metrics), duration_s=duration_s, host=host, device=device
+        )
         with self._write(f"finish trial {key}") as s:
             return TrialRecord.of(trial_ops.finish(s, key, result, self._now()))
 

@@ -187,6 +187,10 @@ class TrialRow(SQLModel, table=True):
         sa_column=Column("crashes", Integer, nullable=False, server_default=text("0")),
     )
     code_hash: str | None = Field(default=None, sa_column=Column("code_hash", String(64)))
+    # The torch device a finished trial ran on (`cpu` | `cuda`): CUDA results are reproducible
+    # to the seed, CPU results to the bit, so a replay needs to know which it is comparing.
+    # Last, because migration 0003 appends the column.
+    device: str | None = Field(default=None, sa_column=Column("device", String(32)))
 
 
 class VerdictRow(SQLModel, table=True):

@@ -454,8 +454,23 @@ def ui(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: the command, then no child process left behind.
+
+    A stop signal (SIGTERM, SIGHUP, SIGINT) unwinds the command through its clean-up paths,
+    every descendant still alive is ended, and the process then ends by that signal, as a
+    service manager expects of a clean stop (`engine.execution.lifetime`).
+    """
+    from engine.execution.lifetime import ending_children, exit_like_signal
+
+    code: str | int | None = 0
+    with ending_children() as stop:
+        try:
+            app()
+        except SystemExit as exc:
+            code = exc.code
+    if stop.signum is not None:
+        exit_like_signal(stop.signum)
+    raise SystemExit(code)
 
 
 __all__ = ["app", "format_seconds", "main"]

@@ -139,10 +139,6 @@ def spec_to_dict(spec: TrialSpec) -> dict[str, Any]:
     }
 
 
-def spec_to_json(spec: TrialSpec) -> str:
-    return canonical_json(spec_to_dict(spec))
-
-
 def _decode(text: str, what: str) -> dict[str, Any]:
     import json
 
@@ -178,16 +174,30 @@ def spec_from_dict(data: Mapping[str, Any]) -> TrialSpec:
         raise TrialError(f"stored trial spec is malformed: missing or bad {exc}") from None
 
 
-def spec_from_json(text: str) -> TrialSpec:
-    return spec_from_dict(_decode(text, "trial spec"))
-
-
 def execute(spec: TrialSpec) -> dict[str, float]:
     """Run one trial in this process: the experiment kind is a pure function of the spec."""
     from engine.experiments import get_experiment
 
     metrics = get_experiment(spec.experiment).run(spec)
     return {str(name): float(value) for name, value in metrics.items()}
+
+
+def execute_on_device(spec: TrialSpec) -> tuple[dict[str, float], str]:
+    """(metrics, the torch device the trial ran on): `cuda` if any model used it, else `cpu`.
+
+    The device is a record beside the metrics, not one of them: it says where the numbers were
+    computed (CUDA is reproducible to the seed, the CPU to the bit), and the ledger keeps it on
+    the trial's row. A trial with no torch model ran on the CPU; torch is not imported for it.
+    """
+    import sys
+
+    loaded = sys.modules.get("proposers.device")
+    if loaded is not None:
+        loaded.forget_devices_used()
+    metrics = execute(spec)
+    loaded = sys.modules.get("proposers.device")
+    used = loaded.devices_used() if loaded is not None else frozenset()
+    return metrics, "cuda" if "cuda" in used else "cpu"
 
 
 def metrics_equal(a: Mapping[str, float], b: Mapping[str, float]) -> bool:

@@ -8,7 +8,7 @@ accepts and the metrics it returns (hypothesis validation checks both).
 from __future__ import annotations
 
 from engine.experiments.base import ArmSpec, ExperimentError, ExperimentKind, TrialSpec
-from engine.experiments.data import EVAL_SEED_OFFSET, eval_seed, set_proposer_cache
+from engine.experiments.data import EVAL_SEED_OFFSET, eval_seed
 from engine.experiments.horizon_curve import HorizonCurve
 from engine.experiments.learned_kinds import LEARNED_KINDS
 from engine.experiments.one_step import OneStep
@@ -35,5 +35,4 @@ __all__ = [
     "TrialSpec",
     "eval_seed",
     "get_experiment",
-    "set_proposer_cache",
 ]

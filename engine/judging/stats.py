@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -156,23 +156,6 @@ def _arms(
             "every seed must have run in both arms"
         )
     return t, c
-
-
-def pair_by_seed(
-    treatment: Mapping[int, float], control: Mapping[int, float]
-) -> tuple[list[float], list[float]]:
-    """Align two arms' per-seed values by seed (sorted), refusing unmatched seeds.
-
-    Pairing by position would silently compare different seeds if one trial were missing.
-    """
-    only_t = sorted(set(treatment) - set(control))
-    only_c = sorted(set(control) - set(treatment))
-    if only_t or only_c:
-        raise StatsError(
-            f"arms are not paired: seeds only in treatment {only_t}, only in control {only_c}"
-        )
-    seeds = sorted(treatment)
-    return [float(treatment[s]) for s in seeds], [float(control[s]) for s in seeds]
 
 
 # --- the effect and its interval -----------------------------------------------------------

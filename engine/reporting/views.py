@@ -23,6 +23,7 @@ TRIAL_COLUMNS = [
     "status",
     "code",
     "duration_s",
+    "device",
     "metrics",
 ]
 VERDICT_COLUMNS = [

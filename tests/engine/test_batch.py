@@ -71,6 +71,8 @@ def test_finished_trials_are_reused_not_rerun(ledger_url: str) -> None:
     assert first.finished == [r.key for r in requests]
     with Ledger(ledger_url) as ledger:
         before = {t.key: (t.metrics, t.finished_at) for t in ledger.trials()}
+        # Where the numbers were computed is on the row (an oracle arm has no model: the CPU).
+        assert [t.device for t in ledger.trials()] == ["cpu", "cpu"]
     second = run_batch(ledger_url, None, requests, time.time() + 60.0, [None, None])
     assert second.already == [r.key for r in requests] and second.finished == []
     with Ledger(ledger_url) as ledger:

@@ -111,9 +111,6 @@ def test_unpaired_or_malformed_arms_are_errors() -> None:
         stats.estimate_effect("median", [1.0])
     with pytest.raises(StatsError, match="confidence"):
         stats.estimate_effect("value", [1.0, 2.0], confidence=1.0)
-    with pytest.raises(StatsError, match="not paired"):
-        stats.pair_by_seed({0: 1.0, 1: 2.0}, {0: 1.0, 2: 2.0})
-    assert stats.pair_by_seed({1: 2.0, 0: 1.0}, {0: 5.0, 1: 6.0}) == ([1.0, 2.0], [5.0, 6.0])
 
 
 # --- decide ----------------------------------------------------------------------------------
