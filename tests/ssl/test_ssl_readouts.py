@@ -68,3 +68,46 @@ def test_info_nce_prefers_the_positive() -> None:
     good = info_nce(pred, torch.eye(3), negs, 0.1)
     bad = info_nce(pred, -torch.eye(3), negs.flip(1), 0.1)
     assert float(good) < 0.01 < float(bad)
+
+
+def test_fused_round_equals_the_graph_arms_round() -> None:
+    """The SSL encoder's reordered round is the graph arm's `MessageRound`, to rounding."""
+    from proposers.graph_rssm.features import Featurizer
+    from proposers.graph_rssm.model import MessageRound
+    from proposers.ssl.encoder import fused_round
+    from proposers.ssl.graphs import GraphSet
+    from worlds.network import NetworkWorld
+
+    world = NetworkWorld(hosts=9, ports=2)
+    feat = Featurizer(world, world.config.hosts, world.config.ports)
+    recs = world.trajectory("traffic", 0, 40)
+    graphs = GraphSet([feat(r.transition.state, r.action) for r in recs[::4]], torch.device("cpu"))
+    batch = graphs.batch(range(len(graphs)))
+    assert batch.flows.shape[1] > 0 and batch.denies.shape[1] > 0  # every relation exercised
+    torch.manual_seed(0)
+    layer = MessageRound(16)
+    h = torch.randn(batch.node.shape[0], 16)
+    g = torch.randn(batch.node.shape[0], 16)
+    assert torch.allclose(fused_round(layer, h, g, batch), layer(h, g, batch), atol=1e-5)
+
+
+def test_merging_isolated_hosts_is_exact() -> None:
+    """Storing each graph's identical isolated hosts once changes no embedding."""
+    from proposers.graph_rssm.features import Featurizer
+    from proposers.ssl.encoder import GraphEncoder
+    from proposers.ssl.graphs import GraphSet
+    from worlds.network import NetworkWorld
+    from worlds.network.config import make_config
+
+    world = NetworkWorld(hosts=40, ports=2)
+    feat = Featurizer(world, world.config.hosts, world.config.ports)
+    recs = world.trajectory("weighted", 0, 30)
+    feats = [feat(r.state, r.action) for r in recs]
+    cpu = torch.device("cpu")
+    merged, full = GraphSet(feats, cpu), GraphSet(feats, cpu, compress=False)
+    assert full.stored_nodes == 40 * len(feats) and merged.stored_nodes < full.stored_nodes / 2
+    torch.manual_seed(0)
+    cfg = make_config(40, 2)
+    enc = GraphEncoder(1 + len(cfg.ports) + 3, len(feats[0].graph), d_model=16, mp_rounds=3)
+    idx = list(range(len(feats)))
+    assert torch.allclose(enc(merged.batch(idx)), enc(full.batch(idx)), atol=1e-5)
