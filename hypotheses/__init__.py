@@ -15,8 +15,10 @@ Public API (stable; the engine and CLI build on it):
   [TOML key "set"], next)`), estimated_trial_seconds, tags, parent; and
   `.canonical() -> dict`, `.content_hash`, `.cells() -> list[Cell]`, `.depth`,
   `.root_id`, `.lever_path`, `.levers_for(outcome)`.
-- `Cell(cell_id, values, params)`: `cell_id` is `""` without a grid, else `k=v,...` with
-  keys sorted (`hosts=25,rho=0.2`); `params` are the hypothesis params with the cell's values.
+- `Cell(cell_id, values, params, world_config, arm_params)`: `cell_id` is `""` without a
+  grid, else `k=v,...` with keys sorted (`rho=0.2,world_config.hosts=25`); `params`,
+  `world_config` and `arm_params` are the file's with the cell's axes applied (a grid axis is
+  a parameter name, `world_config.<key>` or `arms.<arm|*>.params.<name>`; `grid_axis(key)`).
 - `load_hypothesis(path, catalog)`, `load_directory(dir, catalog)` (sorted by priority, id;
   raises `HypothesisErrors` listing every problem), `validate_directory(dir, catalog) ->
   list[HypothesisError]`, `check_file(path, catalog) -> (Hypothesis | None, problems)`.

@@ -16,7 +16,7 @@ import itertools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -42,6 +42,25 @@ _ID_RE = re.compile(rf"^{_SEGMENT}(/{_SEGMENT})*$")
 _LEVER_ID_RE = re.compile(rf"^{_SEGMENT}$")
 # Arm and parameter names appear as segments of lever `set` paths, so they may not hold dots.
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+_NAME = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
+# A grid axis over the world (`world_config.hosts`) or over arm parameters
+# (`arms.graph.params.d_model`; `arms.*.params.d_model` sets it on every arm).
+_WORLD_AXIS_RE = re.compile(rf"^world_config\.({_NAME})$")
+_ARM_AXIS_RE = re.compile(rf"^arms\.({_NAME}|\*)\.params\.({_NAME})$")
+
+
+def grid_axis(key: str) -> tuple[str, str | None, str] | None:
+    """("params", None, name) | ("world_config", None, name) | ("arm", arm-or-*, name), or
+    None when `key` is no valid axis."""
+    if _NAME_RE.match(key):
+        return ("params", None, key)
+    world = _WORLD_AXIS_RE.match(key)
+    if world:
+        return ("world_config", None, world.group(1))
+    arm = _ARM_AXIS_RE.match(key)
+    if arm:
+        return ("arm", arm.group(1), arm.group(2))
+    return None
 
 
 def cross_field(field: str, reason: str) -> PydanticCustomError:
@@ -216,11 +235,16 @@ class Lever(_Model):
 
 @dataclass(frozen=True)
 class Cell:
-    """One point of the grid: its stable id (`""` without a grid) and the merged params."""
+    """One point of the grid: its stable id (`""` without a grid) and the merged params.
+
+    `world_config` and `arm_params` are the file's, with this cell's world and arm axes
+    applied (empty `arm_params` entries mean "the arm's own params, unchanged")."""
 
     cell_id: str
     values: Mapping[str, Any]
     params: Mapping[str, Any]
+    world_config: Mapping[str, Any] = field(default_factory=dict)
+    arm_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def _cell_value_text(value: Any) -> str:
@@ -273,7 +297,13 @@ class Hypothesis(_Model):
     @field_validator("grid")
     @classmethod
     def _grid(cls, v: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        _check_table(v, "grid parameter")
+        for key, value in v.items():
+            if grid_axis(key) is None:
+                raise ValueError(
+                    f"grid axis {key!r} must be a parameter name, 'world_config.<key>' or "
+                    "'arms.<arm>.params.<name>' ('*' for every arm)"
+                )
+            _check_value(value, key)
         for key, values in v.items():
             if not values:
                 raise ValueError(f"grid {key!r} must list at least one value")
@@ -307,6 +337,10 @@ class Hypothesis(_Model):
         if not derived and self.parent is not None:
             raise cross_field("parent", "only derived hypotheses (id 'parent/lever') have one")
         self._check_effect()
+        for key in self.grid:
+            axis = grid_axis(key)
+            if axis is not None and axis[0] == "arm" and axis[1] not in ("*", *self.arms):
+                raise cross_field(f"grid.{key}", f"arm {axis[1]!r} is not among the arms")
         for name, arm in self.arms.items():
             clash = sorted(set(arm.overrides) & set(self.grid))
             if clash:
@@ -385,8 +419,26 @@ class Hypothesis(_Model):
         for combo in itertools.product(*(self.grid[k] for k in keys)):
             values = dict(zip(keys, combo, strict=True))
             cell_id = ",".join(f"{k}={_cell_value_text(v)}" for k, v in values.items())
-            cells.append(Cell(cell_id=cell_id, values=values, params={**self.params, **values}))
+            params = dict(self.params)
+            world = dict(self.world_config)
+            arm_params = {name: dict(arm.params) for name, arm in self.arms.items()}
+            for key, value in values.items():
+                axis = grid_axis(key)
+                assert axis is not None  # the grid validator admitted only valid axes
+                where, arm, name = axis
+                if where == "params":
+                    params[name] = value
+                elif where == "world_config":
+                    world[name] = value
+                else:
+                    for target in self.arms if arm == "*" else (arm,):
+                        arm_params[str(target)][name] = value
+            cells.append(Cell(cell_id, values, params, world, arm_params))
         return cells
+
+    def param_axes(self) -> dict[str, list[Any]]:
+        """The grid's axes over experiment parameters (not world or arm axes)."""
+        return {k: v for k, v in self.grid.items() if (a := grid_axis(k)) and a[0] == "params"}
 
     def levers_for(self, outcome: str) -> tuple[Lever, ...]:
         """The levers an outcome licenses, in file order."""

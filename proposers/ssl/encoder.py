@@ -58,10 +58,7 @@ def fused_round(
             continue
         rows, agg = _mean_rows(h, edges, n)
         msg = F.linear(agg, block @ lin.weight, block @ lin.bias)
-        if rows.shape[0] == n:
-            u = u + msg
-        else:
-            u = u.index_add(0, rows, msg)
+        u = u + msg if rows.shape[0] == n else u.index_add(0, rows, msg)
     out: torch.Tensor = layer.norm(h + F.gelu(u))
     return out
 
