@@ -341,6 +341,14 @@ class Hypothesis(_Model):
             axis = grid_axis(key)
             if axis is not None and axis[0] == "arm" and axis[1] not in ("*", *self.arms):
                 raise cross_field(f"grid.{key}", f"arm {axis[1]!r} is not among the arms")
+        for i, lever in enumerate(self.levers):
+            for path in lever.set_ or {}:
+                axis = self._shadowing_axis(path)
+                if axis is not None:
+                    raise cross_field(
+                        f"levers[{i}].set",
+                        f"sets {path!r}, which the grid axis {axis!r} overrides in every cell",
+                    )
         for name, arm in self.arms.items():
             clash = sorted(set(arm.overrides) & set(self.grid))
             if clash:
@@ -359,6 +367,16 @@ class Hypothesis(_Model):
             if lever.next is not None and lever.next == self.root_id:
                 raise cross_field(f"levers[{i}].next", "a lever cannot schedule its own hypothesis")
         return self
+
+    def _shadowing_axis(self, path: str) -> str | None:
+        """The grid axis that would override a lever's `set` path, if any."""
+        parts = path.split(".")
+        candidates = [path]
+        if parts[0] == "params" and len(parts) == 2:
+            candidates.append(parts[1])
+        if parts[0] == "arms" and len(parts) == 4 and parts[2] == "params":
+            candidates.append(f"arms.*.params.{parts[3]}")
+        return next((c for c in candidates if c in self.grid), None)
 
     def _check_effect(self) -> None:
         arms = ", ".join(sorted(self.arms))

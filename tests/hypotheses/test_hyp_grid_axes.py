@@ -37,10 +37,10 @@ def test_world_and_arm_axes_reach_each_cell() -> None:
 
 def test_one_arm_axis_leaves_the_other_arm_alone() -> None:
     doc = copy.deepcopy(BASE)
-    doc["grid"] = {"arms.graph.params.train_iters": [10, 20]}
+    doc["grid"] = {"arms.graph.params.d_model": [16, 32]}
     cells = Hypothesis.model_validate(doc).cells()
-    assert [c.arm_params["graph"]["train_iters"] for c in cells] == [10, 20]
-    assert all(c.arm_params["flat"]["train_iters"] == 1500 for c in cells)
+    assert [c.arm_params["graph"]["d_model"] for c in cells] == [16, 32]
+    assert all("d_model" not in c.arm_params["flat"] for c in cells)
 
 
 def test_trials_carry_the_cells_world_and_arm_params() -> None:
@@ -67,3 +67,15 @@ def test_bad_axes_are_refused(axis: str, message: str) -> None:
     doc["grid"] = {axis: [1, 2]}
     with pytest.raises(ValidationError, match=message):
         Hypothesis.model_validate(doc)
+
+
+@pytest.mark.parametrize(
+    "path", ["world_config.hosts", "arms.graph.params.d_model", "arms.flat.params.d_model"]
+)
+def test_a_lever_cannot_set_what_a_grid_axis_overrides(path: str) -> None:
+    doc = _surface()
+    doc["levers"] = [{"when": "refuted", "id": "x", "why": "w", "set": {path: 7}}]
+    with pytest.raises(ValidationError, match="overrides in every cell"):
+        Hypothesis.model_validate(doc)
+    doc["levers"] = [{"when": "refuted", "id": "x", "why": "w", "set": {"params.steps": 7}}]
+    Hypothesis.model_validate(doc)
