@@ -38,7 +38,7 @@ from .catalog import Catalog, ExperimentInfo
 from .derive import derive_child
 from .errors import HypothesisError, HypothesisErrors
 from .loader import check_file, load_directory, load_hypothesis, validate_directory
-from .model import OUTCOMES, Arm, Cell, Decision, Effect, Hypothesis, Lever, Seeds
+from .model import OUTCOMES, Arm, Cell, Decision, Effect, Hypothesis, Lever, Seeds, Trend, grid_axis
 from .registry_dir import default_registry_dir
 from .validate import parse_hypothesis
 
@@ -55,11 +55,13 @@ __all__ = [
     "HypothesisErrors",
     "Lever",
     "Seeds",
+    "Trend",
     "canonical_json",
     "check_file",
     "content_digest",
     "default_registry_dir",
     "derive_child",
+    "grid_axis",
     "load_directory",
     "load_hypothesis",
     "parse_hypothesis",

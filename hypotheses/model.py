@@ -233,6 +233,41 @@ class Lever(_Model):
         return self
 
 
+class Trend(_Model):
+    """A pre-registered rule that reads across the grid's cells (see docs/hypotheses.md).
+
+    Along `axis` (a numeric grid axis, e.g. `world_config.hosts`), within each combination of
+    the other axes, the cell effects (the file's `[effect]`, per seed, optionally divided by
+    the value of the `normalise_by` axis) are regressed on the axis value (or its log2) and
+    the slope's bootstrap CI is decided against `threshold` like a verdict: "stable or
+    growing with N" is `direction = "greater"`, `threshold = -tolerance`."""
+
+    id: StrictStr
+    axis: StrictStr
+    statistic: Literal["slope"] = "slope"
+    scale: Literal["linear", "log"] = "linear"
+    normalise_by: StrictStr | None = None
+    direction: Literal["greater", "less"]
+    threshold: StrictFloat
+    confidence: StrictFloat = 0.95
+    equivalence: StrictFloat | None = None
+    why: Text
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _LEVER_ID_RE.match(v):
+            raise ValueError(f"trend id {v!r} must be letters, digits, '_', '.', '-'")
+        return v
+
+    @field_validator("confidence")
+    @classmethod
+    def _confidence(cls, v: float) -> float:
+        if not 0.0 < v < 1.0:
+            raise ValueError(f"must be strictly between 0 and 1, got {v!r}")
+        return v
+
+
 @dataclass(frozen=True)
 class Cell:
     """One point of the grid: its stable id (`""` without a grid) and the merged params.
@@ -269,6 +304,9 @@ class Hypothesis(_Model):
     effect: Effect
     decision: Decision
     levers: tuple[Lever, ...] = ()
+    trends: tuple[Trend, ...] | None = None
+    """Optional cross-cell rules; None (not an empty tuple) so files without any keep their
+    content hash."""
     estimated_trial_seconds: StrictFloat | None = None
     tags: tuple[StrictStr, ...] = ()
     parent: StrictStr | None = None
@@ -341,13 +379,14 @@ class Hypothesis(_Model):
             axis = grid_axis(key)
             if axis is not None and axis[0] == "arm" and axis[1] not in ("*", *self.arms):
                 raise cross_field(f"grid.{key}", f"arm {axis[1]!r} is not among the arms")
+        self._check_trends()
         for i, lever in enumerate(self.levers):
             for path in lever.set_ or {}:
-                axis = self._shadowing_axis(path)
-                if axis is not None:
+                shadow = self._shadowing_axis(path)
+                if shadow is not None:
                     raise cross_field(
                         f"levers[{i}].set",
-                        f"sets {path!r}, which the grid axis {axis!r} overrides in every cell",
+                        f"sets {path!r}, which the grid axis {shadow!r} overrides in every cell",
                     )
         for name, arm in self.arms.items():
             clash = sorted(set(arm.overrides) & set(self.grid))
@@ -367,6 +406,32 @@ class Hypothesis(_Model):
             if lever.next is not None and lever.next == self.root_id:
                 raise cross_field(f"levers[{i}].next", "a lever cannot schedule its own hypothesis")
         return self
+
+    def _check_trends(self) -> None:
+        ids: set[str] = set()
+        for i, trend in enumerate(self.trends or ()):
+            where = f"trends[{i}]"
+            if trend.id in ids:
+                raise cross_field(f"{where}.id", f"duplicate trend id {trend.id!r}")
+            ids.add(trend.id)
+            for name in ("axis", "normalise_by"):
+                key = getattr(trend, name)
+                if key is None:
+                    continue
+                values = self.grid.get(key)
+                if values is None:
+                    raise cross_field(f"{where}.{name}", f"{key!r} is not a grid axis")
+                numeric = all(
+                    isinstance(v, int | float) and not isinstance(v, bool) for v in values
+                )
+                if not numeric:
+                    raise cross_field(f"{where}.{name}", f"grid axis {key!r} is not numeric")
+                if (name == "normalise_by" or trend.scale == "log") and min(values) <= 0:
+                    raise cross_field(f"{where}.{name}", f"grid axis {key!r} must be > 0")
+            if len(self.grid[trend.axis]) < 2:
+                raise cross_field(f"{where}.axis", "a trend needs at least two values")
+            if trend.normalise_by == trend.axis:
+                raise cross_field(f"{where}.normalise_by", "must differ from the trend's axis")
 
     def _shadowing_axis(self, path: str) -> str | None:
         """The grid axis that would override a lever's `set` path, if any."""
