@@ -24,6 +24,8 @@ def test_every_ssl_claim_is_registered_with_at_least_five_model_seeds(
         "LS2-contrastive-surface",
         "LS3-collapse-300",
         "EN9-k-recovery",
+        "EN8-residual-smoke",
+        "S3-residual-frontier",
     } <= set(ssl)
     for h in ssl.values():
         assert len(h.seeds.initial) >= 5, h.id

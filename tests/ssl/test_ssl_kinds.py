@@ -111,3 +111,48 @@ def test_contrastive_refuses_bad_branch_mode_and_wrong_arms() -> None:
     spec = TrialSpec("network", {}, "contrastive", TINY, ArmSpec("graph_rssm", {"width": 3}), 0)
     with pytest.raises(ExperimentError, match="unknown arm parameter"):
         get_experiment("contrastive").run(spec)
+
+
+def test_residual_mask_marks_exactly_the_undecided_edits() -> None:
+    from proposers.graph_rssm import GraphRSSMProposer
+    from worlds.network import NetworkWorld
+    from worlds.network.partition import edit_hosts
+
+    world = NetworkWorld(hosts=6, ports=2)
+    half = GraphRSSMProposer(world, observed_fraction=0.5)
+    full = GraphRSSMProposer(world, observed_fraction=1.0)
+    assert half.observed == {"h0", "h1", "h2"}
+    seen_residual = False
+    for r in world.trajectory("traffic", 2, 40):
+        target = half.codec.target(r.state, r.action, r.transition.delta)
+        mask = half.residual_mask(r.transition.delta, len(target))
+        assert len(mask) == len(target) and mask[-1] is False
+        assert not any(full.residual_mask(r.transition.delta, len(target)))
+        pos = 0
+        for edit in r.transition.delta:
+            span = len(half.codec.target(r.state, r.action, (edit,))) - 1
+            undecided = not edit_hosts(edit) <= half.observed
+            assert mask[pos : pos + span] == [undecided] * span
+            seen_residual |= undecided
+            pos += span
+    assert seen_residual
+
+
+def test_residual_objective_kind_replays_and_its_arms_differ() -> None:
+    def run(objective: str, seed: int = 0) -> dict[str, float]:
+        arm = {"d_model": 8, "mp_rounds": 1, "n_layer": 1, "n_head": 1, "train_iters": 60,
+               "batch_size": 8, "objective": objective, "cache": False}  # fmt: skip
+        spec = TrialSpec(
+            "network",
+            {"hosts": 6, "ports": 2},
+            "residual_objective",
+            {"train_seeds": [0], "train_steps": 12, "eval_trajectories": 1, "eval_steps": 5},
+            ArmSpec("graph_rssm", arm),
+            seed,
+        )
+        return get_experiment("residual_objective").run(spec)
+
+    a = run("residual")
+    assert a == run("residual")
+    assert a != run("likelihood")
+    assert 0.0 <= a["residual_share"] <= 1.0 and a["train_examples"] == 12
