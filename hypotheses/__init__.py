@@ -16,8 +16,10 @@ Public API (stable; the engine and CLI build on it):
   (`Lever(when, id, why, set_ [TOML key "set"], next)`), estimated_trial_seconds, tags, parent; and
   `.canonical() -> dict`, `.content_hash`, `.cells() -> list[Cell]`, `.depth`,
   `.root_id`, `.lever_path`, `.gated_arms`, `.levers_for(outcome)`.
-- `Cell(cell_id, values, params)`: `cell_id` is `""` without a grid, else `k=v,...` with
-  keys sorted (`hosts=25,rho=0.2`); `params` are the hypothesis params with the cell's values.
+- `Cell(cell_id, values, params, world_config, arm_params)`: `cell_id` is `""` without a
+  grid, else `k=v,...` with keys sorted (`rho=0.2,world_config.hosts=25`); `params`,
+  `world_config` and `arm_params` are the file's with the cell's axes applied (a grid axis is
+  a parameter name, `world_config.<key>` or `arms.<arm|*>.params.<name>`; `grid_axis(key)`).
 - `load_hypothesis(path, catalog)`, `load_directory(dir, catalog)` (sorted by priority, id;
   raises `HypothesisErrors` listing every problem), `validate_directory(dir, catalog) ->
   list[HypothesisError]`, `check_file(path, catalog) -> (Hypothesis | None, problems)`.
@@ -37,7 +39,19 @@ from .catalog import Catalog, ExperimentInfo
 from .derive import derive_child
 from .errors import HypothesisError, HypothesisErrors
 from .loader import check_file, load_directory, load_hypothesis, validate_directory
-from .model import OUTCOMES, Arm, Cell, Decision, Effect, Gate, Hypothesis, Lever, Seeds
+from .model import (
+    OUTCOMES,
+    Arm,
+    Cell,
+    Decision,
+    Effect,
+    Gate,
+    Hypothesis,
+    Lever,
+    Seeds,
+    Trend,
+    grid_axis,
+)
 from .registry_dir import default_registry_dir
 from .validate import parse_hypothesis
 
@@ -55,11 +69,13 @@ __all__ = [
     "HypothesisErrors",
     "Lever",
     "Seeds",
+    "Trend",
     "canonical_json",
     "check_file",
     "content_digest",
     "default_registry_dir",
     "derive_child",
+    "grid_axis",
     "load_directory",
     "load_hypothesis",
     "parse_hypothesis",

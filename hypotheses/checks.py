@@ -69,7 +69,7 @@ def catalog_problems(h: Hypothesis, catalog: Catalog) -> list[Problem]:
             )
         )
     names = _unknown_params("params", h.params, info.params, h.experiment)
-    names += _unknown_params("grid", h.grid, info.params, h.experiment)
+    names += _unknown_params("grid", h.param_axes(), info.params, h.experiment)
     for name in sorted(h.arms):
         names += _unknown_params(
             f"arms.{name}.overrides", h.arms[name].overrides, info.params, h.experiment
@@ -104,7 +104,7 @@ def _value_problems(h: Hypothesis, check: ParamsCheck) -> list[Problem]:
                 seen.add(reason)
                 if overrides and passes(dict(cell.params)):
                     where = f"arms.{name}.overrides"
-                elif cell.values and passes(dict(h.params)):
+                elif h.param_axes() and passes(dict(h.params)):
                     where = "grid"
                 else:
                     where = "params"

@@ -16,7 +16,7 @@ import itertools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -42,6 +42,25 @@ _ID_RE = re.compile(rf"^{_SEGMENT}(/{_SEGMENT})*$")
 _LEVER_ID_RE = re.compile(rf"^{_SEGMENT}$")
 # Arm and parameter names appear as segments of lever `set` paths, so they may not hold dots.
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+_NAME = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
+# A grid axis over the world (`world_config.hosts`) or over arm parameters
+# (`arms.graph.params.d_model`; `arms.*.params.d_model` sets it on every arm).
+_WORLD_AXIS_RE = re.compile(rf"^world_config\.({_NAME})$")
+_ARM_AXIS_RE = re.compile(rf"^arms\.({_NAME}|\*)\.params\.({_NAME})$")
+
+
+def grid_axis(key: str) -> tuple[str, str | None, str] | None:
+    """("params", None, name) | ("world_config", None, name) | ("arm", arm-or-*, name), or
+    None when `key` is no valid axis."""
+    if _NAME_RE.match(key):
+        return ("params", None, key)
+    world = _WORLD_AXIS_RE.match(key)
+    if world:
+        return ("world_config", None, world.group(1))
+    arm = _ARM_AXIS_RE.match(key)
+    if arm:
+        return ("arm", arm.group(1), arm.group(2))
+    return None
 
 
 def cross_field(field: str, reason: str) -> PydanticCustomError:
@@ -238,13 +257,53 @@ class Lever(_Model):
         return self
 
 
+class Trend(_Model):
+    """A pre-registered rule that reads across the grid's cells (see docs/hypotheses.md).
+
+    Along `axis` (a numeric grid axis, e.g. `world_config.hosts`), within each combination of
+    the other axes, the cell effects (the file's `[effect]`, per seed, optionally divided by
+    the value of the `normalise_by` axis) are regressed on the axis value (or its log2) and
+    the slope's bootstrap CI is decided against `threshold` like a verdict: "stable or
+    growing with N" is `direction = "greater"`, `threshold = -tolerance`."""
+
+    id: StrictStr
+    axis: StrictStr
+    statistic: Literal["slope"] = "slope"
+    scale: Literal["linear", "log"] = "linear"
+    normalise_by: StrictStr | None = None
+    direction: Literal["greater", "less"]
+    threshold: StrictFloat
+    confidence: StrictFloat = 0.95
+    equivalence: StrictFloat | None = None
+    why: Text
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _LEVER_ID_RE.match(v):
+            raise ValueError(f"trend id {v!r} must be letters, digits, '_', '.', '-'")
+        return v
+
+    @field_validator("confidence")
+    @classmethod
+    def _confidence(cls, v: float) -> float:
+        if not 0.0 < v < 1.0:
+            raise ValueError(f"must be strictly between 0 and 1, got {v!r}")
+        return v
+
+
 @dataclass(frozen=True)
 class Cell:
-    """One point of the grid: its stable id (`""` without a grid) and the merged params."""
+    """One point of the grid: its stable id (`""` without a grid) and the merged params.
+
+    `world_config` and `arm_params` are the file's, with this cell's world and arm axes
+    applied (empty `arm_params` entries mean "the arm's own params, unchanged")."""
 
     cell_id: str
     values: Mapping[str, Any]
     params: Mapping[str, Any]
+    world_config: Mapping[str, Any] = field(default_factory=dict)
+    arm_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def _cell_value_text(value: Any) -> str:
@@ -270,6 +329,9 @@ class Hypothesis(_Model):
     decision: Decision
     gate: Gate | None = None
     levers: tuple[Lever, ...] = ()
+    trends: tuple[Trend, ...] | None = None
+    """Optional cross-cell rules; None (not an empty tuple) so files without any keep their
+    content hash."""
     estimated_trial_seconds: StrictFloat | None = None
     tags: tuple[StrictStr, ...] = ()
     parent: StrictStr | None = None
@@ -298,7 +360,13 @@ class Hypothesis(_Model):
     @field_validator("grid")
     @classmethod
     def _grid(cls, v: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        _check_table(v, "grid parameter")
+        for key, value in v.items():
+            if grid_axis(key) is None:
+                raise ValueError(
+                    f"grid axis {key!r} must be a parameter name, 'world_config.<key>' or "
+                    "'arms.<arm>.params.<name>' ('*' for every arm)"
+                )
+            _check_value(value, key)
         for key, values in v.items():
             if not values:
                 raise ValueError(f"grid {key!r} must list at least one value")
@@ -339,6 +407,19 @@ class Hypothesis(_Model):
                         "gate.arms",
                         f"arm {gated!r} is not among the arms ({', '.join(sorted(self.arms))})",
                     )
+        for key in self.grid:
+            axis = grid_axis(key)
+            if axis is not None and axis[0] == "arm" and axis[1] not in ("*", *self.arms):
+                raise cross_field(f"grid.{key}", f"arm {axis[1]!r} is not among the arms")
+        self._check_trends()
+        for i, lever in enumerate(self.levers):
+            for path in lever.set_ or {}:
+                shadow = self._shadowing_axis(path)
+                if shadow is not None:
+                    raise cross_field(
+                        f"levers[{i}].set",
+                        f"sets {path!r}, which the grid axis {shadow!r} overrides in every cell",
+                    )
         for name, arm in self.arms.items():
             clash = sorted(set(arm.overrides) & set(self.grid))
             if clash:
@@ -357,6 +438,42 @@ class Hypothesis(_Model):
             if lever.next is not None and lever.next == self.root_id:
                 raise cross_field(f"levers[{i}].next", "a lever cannot schedule its own hypothesis")
         return self
+
+    def _check_trends(self) -> None:
+        ids: set[str] = set()
+        for i, trend in enumerate(self.trends or ()):
+            where = f"trends[{i}]"
+            if trend.id in ids:
+                raise cross_field(f"{where}.id", f"duplicate trend id {trend.id!r}")
+            ids.add(trend.id)
+            for name in ("axis", "normalise_by"):
+                key = getattr(trend, name)
+                if key is None:
+                    continue
+                values = self.grid.get(key)
+                if values is None:
+                    raise cross_field(f"{where}.{name}", f"{key!r} is not a grid axis")
+                numeric = all(
+                    isinstance(v, int | float) and not isinstance(v, bool) for v in values
+                )
+                if not numeric:
+                    raise cross_field(f"{where}.{name}", f"grid axis {key!r} is not numeric")
+                if (name == "normalise_by" or trend.scale == "log") and min(values) <= 0:
+                    raise cross_field(f"{where}.{name}", f"grid axis {key!r} must be > 0")
+            if len(self.grid[trend.axis]) < 2:
+                raise cross_field(f"{where}.axis", "a trend needs at least two values")
+            if trend.normalise_by == trend.axis:
+                raise cross_field(f"{where}.normalise_by", "must differ from the trend's axis")
+
+    def _shadowing_axis(self, path: str) -> str | None:
+        """The grid axis that would override a lever's `set` path, if any."""
+        parts = path.split(".")
+        candidates = [path]
+        if parts[0] == "params" and len(parts) == 2:
+            candidates.append(parts[1])
+        if parts[0] == "arms" and len(parts) == 4 and parts[2] == "params":
+            candidates.append(f"arms.*.params.{parts[3]}")
+        return next((c for c in candidates if c in self.grid), None)
 
     def _check_effect(self) -> None:
         arms = ", ".join(sorted(self.arms))
@@ -417,7 +534,21 @@ class Hypothesis(_Model):
         for combo in itertools.product(*(self.grid[k] for k in keys)):
             values = dict(zip(keys, combo, strict=True))
             cell_id = ",".join(f"{k}={_cell_value_text(v)}" for k, v in values.items())
-            cells.append(Cell(cell_id=cell_id, values=values, params={**self.params, **values}))
+            params = dict(self.params)
+            world = dict(self.world_config)
+            arm_params = {name: dict(arm.params) for name, arm in self.arms.items()}
+            for key, value in values.items():
+                axis = grid_axis(key)
+                assert axis is not None  # the grid validator admitted only valid axes
+                where, arm, name = axis
+                if where == "params":
+                    params[name] = value
+                elif where == "world_config":
+                    world[name] = value
+                else:
+                    for target in self.arms if arm == "*" else (arm,):
+                        arm_params[str(target)][name] = value
+            cells.append(Cell(cell_id, values, params, world, arm_params))
         return cells
 
     @property
@@ -429,6 +560,10 @@ class Hypothesis(_Model):
             return self.gate.arms
         control = () if self.effect.control is None else (self.effect.control,)
         return (self.effect.treatment, *control)
+
+    def param_axes(self) -> dict[str, list[Any]]:
+        """The grid's axes over experiment parameters (not world or arm axes)."""
+        return {k: v for k, v in self.grid.items() if (a := grid_axis(k)) and a[0] == "params"}
 
     def levers_for(self, outcome: str) -> tuple[Lever, ...]:
         """The levers an outcome licenses, in file order."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.execution.source_hash import source_hash
 from engine.experiments.base import ArmSpec, TrialSpec
-from hypotheses import Hypothesis, canonical_json
+from hypotheses import Cell, Hypothesis, canonical_json
 
 DISTRIBUTION = "verisim-engine"
 
@@ -78,17 +78,18 @@ class TrialRequest:
     code_hash: str | None = None  # the source hash the key was computed under
 
 
-def build_spec(hypothesis: Hypothesis, params: Mapping[str, Any], arm: str, seed: int) -> TrialSpec:
-    """The experiment's input for one arm and seed in one cell (params already merged)."""
+def build_spec(hypothesis: Hypothesis, cell: Cell, arm: str, seed: int) -> TrialSpec:
+    """The experiment's input for one arm and seed in one cell (the cell's params, world
+    config and arm params, with its grid axes applied)."""
     arm_def = hypothesis.arms[arm]
     return TrialSpec(
         world=hypothesis.world,
-        world_config=dict(hypothesis.world_config),
+        world_config=dict(cell.world_config),
         experiment=hypothesis.experiment,
-        params=dict(params),
+        params=dict(cell.params),
         arm=ArmSpec(
             proposer=arm_def.proposer,
-            params=dict(arm_def.params),
+            params=dict(cell.arm_params.get(arm, arm_def.params)),
             overrides=dict(arm_def.overrides),
         ),
         seed=seed,
@@ -101,10 +102,10 @@ def plan_trials(hypothesis: Hypothesis) -> list[TrialRequest]:
     Arms share the seed list, which is what makes the effects paired.
     """
     digest = hypothesis.content_hash
-    code = code_version(hypothesis.world, hypothesis.world_config)
     src = source_hash()
     requests: list[TrialRequest] = []
     for cell in hypothesis.cells():
+        code = code_version(hypothesis.world, cell.world_config)
         for arm in sorted(hypothesis.arms):
             for seed in hypothesis.seeds.initial:
                 requests.append(
@@ -116,7 +117,7 @@ def plan_trials(hypothesis: Hypothesis) -> list[TrialRequest]:
                         arm=arm,
                         seed=seed,
                         code_version=code,
-                        spec=build_spec(hypothesis, cell.params, arm, seed),
+                        spec=build_spec(hypothesis, cell, arm, seed),
                         code_hash=src,
                     )
                 )

@@ -12,9 +12,11 @@ from engine.experiments.data import EVAL_SEED_OFFSET, eval_seed
 from engine.experiments.horizon_curve import HorizonCurve
 from engine.experiments.learned_kinds import LEARNED_KINDS
 from engine.experiments.one_step import OneStep
+from engine.experiments.ssl_kinds import SSL_KINDS
 
 EXPERIMENTS: dict[str, ExperimentKind] = {kind.name: kind for kind in (HorizonCurve(), OneStep())}
 EXPERIMENTS.update({kind.name: kind for kind in LEARNED_KINDS})
+EXPERIMENTS.update({kind.name: kind for kind in SSL_KINDS})
 
 
 def get_experiment(name: str) -> ExperimentKind:

@@ -27,6 +27,7 @@ from engine.execution.batch import holder_is_dead, ledger_for, run_batch
 from engine.execution.source_hash import source_hash
 from engine.execution.trials import TrialRequest, engine_version
 from engine.experiments.catalog import build_catalog
+from engine.judging.trends import trend_line
 from engine.judging.verdicts import DEFAULT_CORRECTION, FamilyMember, correct_family
 from engine.ratchet.registration import Ratchet, source_files
 from engine.ratchet.scheduler import batches_for, choose, split_for_workers
@@ -158,6 +159,7 @@ def research_run(
                 for ch in c.children
             ]
             summary.notes += [f"{c.hypothesis.id}: {n}" for n in c.lever_notes]
+            summary.notes += [f"{c.hypothesis.id}: {trend_line(t)}" for t in c.trends]
             summary.notes += [
                 f"{c.hypothesis.id} [{g.cell_id or 'all'}]: no verdict: {g.reason}"
                 for g in c.incomplete

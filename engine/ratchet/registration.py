@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.execution.trials import TrialRequest, plan_trials
+from engine.judging.trends import TrendVerdict, judge_trends, trend_line
 from engine.judging.verdicts import CellVerdict, Incomplete, TrialResult, judge, summary_line
 from engine.ratchet.scheduler import CostModel, FinishedTiming, Queued
 from hypotheses import (
@@ -68,6 +69,8 @@ class Conclusion:
     children: list[Hypothesis] = field(default_factory=list)
     promoted: list[str] = field(default_factory=list)
     lever_notes: list[str] = field(default_factory=list)
+    trends: list[TrendVerdict] = field(default_factory=list)
+    """Cross-cell trend rules (`[[trends]]`), recomputed from the trials; not stored."""
 
     @property
     def line(self) -> str:
@@ -245,6 +248,9 @@ class Ratchet:
             conclusion.verdicts.append((int(record.id), v))
         for gap in incomplete:
             self.log(f"{h.id} [{gap.cell_id or 'all'}]: no verdict: {gap.reason}")
+        conclusion.trends = judge_trends(h, results)
+        for tv in conclusion.trends:
+            self.log(f"{h.id}: {trend_line(tv)}")
         if verdicts and not incomplete:
             self._pull_levers(h, conclusion, [v.outcome for v in verdicts])
         self.done.append(conclusion)
