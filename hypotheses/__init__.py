@@ -9,10 +9,11 @@ Public API (stable; the engine and CLI build on it):
 - `Catalog(worlds, proposers, experiments={name: ExperimentInfo(metrics, params, check)})`
 - `Hypothesis` (frozen pydantic model) with fields id, title, claim, source, world,
   world_config, experiment, priority (default 100, lower first), params, grid, arms
-  (name -> `Arm(proposer, params, overrides)`), seeds (`Seeds(initial)`), effect
-  (`Effect(metric, kind, treatment, control)`), decision (`Decision(direction, threshold,
-  confidence=.95, equivalence, correction_family)`), gate (optional `Gate(metric, direction,
-  threshold, arms, why)`: a competence check judged before the effect), levers
+  (name -> `Arm(proposer, params, overrides)`), seeds (`Seeds(initial, model=None)`), effect
+  (`Effect(metric, kind, treatment, control)`), decision (`Decision(direction: greater |
+  less | equivalent, threshold, confidence=.95, equivalence, family)`), gate (optional
+  `Gate(metric, direction, threshold, arms, why)`: a competence check judged before the
+  effect), levers
   (`Lever(when, id, why, set_ [TOML key "set"], next)`), estimated_trial_seconds, tags, parent; and
   `.canonical() -> dict`, `.content_hash`, `.cells() -> list[Cell]`, `.depth`,
   `.root_id`, `.lever_path`, `.gated_arms`, `.levers_for(outcome)`.
@@ -31,6 +32,8 @@ Public API (stable; the engine and CLI build on it):
 - `HypothesisError(file, field, reason)` (one-line `str()`), `HypothesisErrors(errors)`.
 - `canonical_json(obj)`, `content_digest(obj)`: the hashing the ledger re-checks.
 - `default_registry_dir()`: the shipped `hypotheses/registry/` folder.
+- `hypotheses.power`: the test's smallest attainable p and the load-time refusal of files
+  whose seeds can never decide (`power_problem(h, family_size)`, `seeds_needed`).
 - `OUTCOMES`: ("confirmed", "refuted", "inconclusive").
 """
 

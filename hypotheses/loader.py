@@ -17,6 +17,7 @@ from .catalog import Catalog, known
 from .derive import derive_child
 from .errors import HypothesisError, HypothesisErrors
 from .model import Hypothesis
+from .power import power_problem
 from .validate import hypothesis_problems
 
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -53,18 +54,27 @@ def _file_level(h: Hypothesis, file: str) -> list[HypothesisError]:
     return problems
 
 
-def _lever_problems(h: Hypothesis, catalog: Catalog, file: str) -> list[HypothesisError]:
+def _lever_problems(
+    h: Hypothesis, catalog: Catalog, file: str
+) -> tuple[list[HypothesisError], list[HypothesisError]]:
+    """Children that cannot be derived; else children whose seeds could never decide."""
     problems: list[HypothesisError] = []
-    for lever in h.levers:
+    children: list[HypothesisError] = []
+    for i, lever in enumerate(h.levers):
         if lever.set_ is None:
             continue
         try:
-            derive_child(h, lever, catalog=catalog, file=file)
+            child = derive_child(h, lever, catalog=catalog, file=file)
         except HypothesisErrors as many:
             problems.extend(many.errors)
+            continue
         except HypothesisError as one:
             problems.append(one)
-    return problems
+            continue
+        weak = power_problem(child)  # a child is its own family
+        if weak is not None:
+            children.append(HypothesisError(file, f"levers[{i}].set", f"the child's {weak}"))
+    return problems, children
 
 
 def check_file(
@@ -80,9 +90,15 @@ def check_file(
     if h is None:
         return None, problems
     problems = _file_level(h, file) + problems
-    if not problems:
-        problems = _lever_problems(h, catalog, file)
-    return h, problems
+    if problems:
+        return h, problems
+    structural, weak_children = _lever_problems(h, catalog, file)
+    if structural:
+        return h, structural
+    weak = power_problem(h)  # the file's own power first, then its children's
+    if weak is not None:
+        return h, [HypothesisError(file, "seeds.initial", weak)]
+    return h, weak_children
 
 
 def load_hypothesis(path: str | Path, catalog: Catalog) -> Hypothesis:
@@ -132,8 +148,35 @@ def _scan(
                         f"unknown hypothesis id {lever.next!r} {known(first_file)}",
                     )
                 )
+    problems += _family_problems(unique)
     hypotheses = sorted((h for _, h in unique), key=lambda h: (h.priority, h.id))
     return hypotheses, problems
+
+
+def _family_problems(files: list[tuple[Path, Hypothesis]]) -> list[HypothesisError]:
+    """A shared family: one alpha for all, and every member able to decide within it."""
+    shared: dict[str, list[tuple[Path, Hypothesis]]] = {}
+    for path, h in files:
+        if h.decision.family is not None:
+            shared.setdefault(h.decision.family, []).append((path, h))
+    problems: list[HypothesisError] = []
+    for name, members in sorted(shared.items()):
+        levels = sorted({h.decision.confidence for _, h in members})
+        if len(levels) > 1:
+            problems.append(
+                HypothesisError(
+                    str(members[0][0]),
+                    "decision.confidence",
+                    f"family {name!r} mixes confidence levels {levels}: one alpha per family",
+                )
+            )
+            continue
+        size = sum(len(h.cells()) for _, h in members)
+        for path, h in members:
+            weak = power_problem(h, size)
+            if weak is not None:
+                problems.append(HypothesisError(str(path), "seeds.initial", weak))
+    return problems
 
 
 def validate_directory(directory: str | Path, catalog: Catalog) -> list[HypothesisError]:

@@ -33,6 +33,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .canonical import canonical_json, content_digest, sorted_tree
+from .power import MIN_MODEL_SEEDS
 
 OUTCOMES: tuple[str, ...] = ("confirmed", "refuted", "inconclusive")
 Outcome = Literal["confirmed", "refuted", "inconclusive"]
@@ -135,9 +136,33 @@ class Arm(_Model):
 
 
 class Seeds(_Model):
-    """The pre-registered seeds: n trials per arm, shared by the arms (paired)."""
+    """The pre-registered seeds: n trials per arm, shared by the arms (paired).
+
+    `model` (optional) lists fitted-model seeds: every evaluation seed runs once per model
+    seed, each with its own fitted model, and the verdict's interval comes from a two-level
+    bootstrap (model seeds, then evaluation seeds within them), because a claim about a recipe
+    is a claim about every model it fits, not one of them.
+    """
 
     initial: tuple[StrictInt, ...]
+    model: tuple[StrictInt, ...] | None = None
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if v is None:
+            return v
+        if len(v) < MIN_MODEL_SEEDS:
+            raise ValueError(
+                f"must list at least {MIN_MODEL_SEEDS} model seeds (a two-level bootstrap "
+                "resamples them)"
+            )
+        if any(s < 0 for s in v):
+            raise ValueError("model seeds must be non-negative integers")
+        dupes = sorted({s for s in v if v.count(s) > 1})
+        if dupes:
+            raise ValueError(f"model seeds must be unique, repeated: {dupes}")
+        return v
 
     @field_validator("initial")
     @classmethod
@@ -162,15 +187,20 @@ class Effect(_Model):
 
 
 class Decision(_Model):
-    """The pre-registered rule that turns a confidence interval into an outcome."""
+    """The pre-registered rule that turns the test's interval into an outcome.
 
-    direction: Literal["greater", "less"]
+    alpha = 1 - confidence is the level of each one-sided test (lowered by the family); the
+    interval's ends are the one-sided (1 - alpha) bounds. `direction = "equivalent"` is a
+    two-one-sided-tests claim: `threshold` is the centre, `equivalence` the margin. With
+    greater / less, `equivalence` makes an interval inside the band a refutation. `family`
+    names a shared correction family (default: the file's own cells).
+    """
+
+    direction: Literal["greater", "less", "equivalent"]
     threshold: StrictFloat
     confidence: StrictFloat = 0.95
     equivalence: StrictFloat | None = None
-    correction_family: StrictStr | None = None
-    """Optional name of the multiple-comparison family this verdict belongs to (default: the
-    run's family of all verdicts)."""
+    family: StrictStr | None = None
 
     @field_validator("threshold")
     @classmethod
@@ -182,8 +212,11 @@ class Decision(_Model):
     @field_validator("confidence")
     @classmethod
     def _confidence(cls, v: float) -> float:
-        if not 0.0 < v < 1.0:
-            raise ValueError(f"must be strictly between 0 and 1, got {v!r}")
+        if not 0.5 < v < 1.0:
+            raise ValueError(
+                f"must be strictly between 0.5 and 1 (alpha = 1 - confidence is a one-sided "
+                f"level), got {v!r}"
+            )
         return v
 
     @field_validator("equivalence")
@@ -192,6 +225,24 @@ class Decision(_Model):
         if v is not None and not (math.isfinite(v) and v >= 0.0):
             raise ValueError(f"must be a finite number >= 0, got {v!r}")
         return v
+
+    @field_validator("family")
+    @classmethod
+    def _family(cls, v: str | None) -> str | None:
+        if v is not None and not _LEVER_ID_RE.match(v):
+            raise ValueError(
+                f"family {v!r} must start with a letter or digit and use only letters, "
+                "digits, '_', '.', '-'"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _equivalent(self) -> Decision:
+        if self.direction == "equivalent" and not self.equivalence:
+            raise cross_field(
+                "equivalence", "an equivalence claim needs its margin: equivalence > 0"
+            )
+        return self
 
 
 class Gate(_Model):
@@ -420,6 +471,16 @@ class Hypothesis(_Model):
                         f"levers[{i}].set",
                         f"sets {path!r}, which the grid axis {shadow!r} overrides in every cell",
                     )
+        if self.seeds.model and not any("model_seed" in a.params for a in self.arms.values()):
+            raise cross_field(
+                "seeds.model",
+                "no arm sets params.model_seed, so every model seed would fit the same model "
+                "(declare model_seed on the arms whose recipe is the claim)",
+            )
+        if "sanity" in self.tags and self.decision.family is not None:
+            raise cross_field(
+                "decision.family", "a sanity check stays outside every correction family"
+            )
         for name, arm in self.arms.items():
             clash = sorted(set(arm.overrides) & set(self.grid))
             if clash:

@@ -25,17 +25,21 @@ Public API (stable; the engine and CLI build on it):
     `crash_trial(key, reason)` (claimable again until `MAX_CRASHES` crashes; a stale claim
     counts as one), `mark_cut(keys, reason) -> int`, `get_trial(key)`,
     `finished_trials(hypothesis_hash)`, `trials(hypothesis=, status=, run_id=)`.
-  - `write_verdict(..., recompute=False) -> VerdictRecord` (one current verdict per
-    hypothesis version and cell; `recompute` supersedes), `annotate_verdict(id,
-    adjusted_outcome=, adjusted_p=, correction=)`, `verdicts(current_only=True,
+  - `write_verdict(record, recompute=False) -> VerdictRecord`: the judge's verdict record as
+    it is (any object or mapping with `VerdictIn`'s fields; one current verdict per
+    hypothesis version and cell; `recompute` supersedes), `annotate_verdict(id, adjusted)`
+    (the family adjustment, stored once, never rewritten), `verdicts(current_only=True,
     hypothesis=, run_id=, outcome=)`.
+  - `register_family(key=, name=, method=, alpha=, size=, members=, run_id=)` (members and
+    size fixed at registration; a version belongs to one family), `families()`,
+    `family_of(hash)`, `complete_family(key)`.
   - `add_lever(parent_hash=, lever_id=, when=, child_hash= | next_id=, verdict_id=,
     run_id=) -> LeverRecord` (idempotent on parent + lever id), `levers(parent_hash=None)`.
   - `get(ref)`: any row by `run:3`, `verdict:7`, `lever:2`, `trial:<key>`,
     `hypothesis:<hash|id>`, or a bare hypothesis id / hash / key / prefix (>= 4 chars) / run
     id. `export() -> dict` (everything, JSON-serializable).
 - Records (frozen dataclasses, `.to_dict()`): `HypothesisVersion`, `RunRecord`,
-  `TrialRecord`, `VerdictRecord`, `LeverRecord`.
+  `TrialRecord`, `VerdictRecord`, `LeverRecord`, `FamilyRecord`; the input model `VerdictIn`.
 - Errors: `LedgerError` (base, one line), `SchemaError`, `ImmutableTrialError`,
   `NotFoundError`.
 - `default_url(data_dir)` -> `sqlite:///<data_dir>/ledger.db`; `trial_key(hypothesis_hash,
@@ -46,8 +50,17 @@ Public API (stable; the engine and CLI build on it):
 
 from .connect import default_url
 from .errors import ImmutableTrialError, LedgerError, NotFoundError, SchemaError
+from .inputs import VerdictIn
 from .jsonutil import trial_key
-from .records import HypothesisVersion, LeverRecord, Record, RunRecord, TrialRecord, VerdictRecord
+from .records import (
+    FamilyRecord,
+    HypothesisVersion,
+    LeverRecord,
+    Record,
+    RunRecord,
+    TrialRecord,
+    VerdictRecord,
+)
 from .store import Ledger
 from .tables import MAX_CRASHES, OUTCOMES, RUN_STATUSES, TRIAL_STATUSES
 
@@ -63,6 +76,7 @@ __all__ = [
     "OUTCOMES",
     "RUN_STATUSES",
     "TRIAL_STATUSES",
+    "FamilyRecord",
     "HypothesisVersion",
     "ImmutableTrialError",
     "Ledger",
@@ -73,6 +87,7 @@ __all__ = [
     "RunRecord",
     "SchemaError",
     "TrialRecord",
+    "VerdictIn",
     "VerdictRecord",
     "default_url",
     "trial_key",

@@ -170,26 +170,73 @@ class VerdictIn(_In):
     degenerate: StrictBool
     rule: StrictStr
     p_value: StrictFloat | None = Field(default=None, ge=0, le=1)
+    alpha: StrictFloat | None = Field(default=None, gt=0, lt=1)
+    family: StrictStr | None = None
     adjusted_outcome: Outcome | None = None
     adjusted_p: StrictFloat | None = Field(default=None, ge=0, le=1)
+    adjusted_alpha: StrictFloat | None = Field(default=None, gt=0, lt=1)
+    adjusted_ci_low: StrictFloat | None = None
+    adjusted_ci_high: StrictFloat | None = None
     correction: StrictStr | None = None
     run_id: StrictInt | None = None
 
+    model_config = ConfigDict(extra="ignore", frozen=True, from_attributes=True)
+
     _hash = field_validator("hypothesis_hash")(_hash)
     _text = field_validator("effect_metric", "ci_method", "rule")(_nonempty)
-    _numbers = field_validator("estimate", "ci_low", "ci_high")(_finite)
+    _numbers = field_validator(
+        "estimate", "ci_low", "ci_high", "adjusted_ci_low", "adjusted_ci_high"
+    )(_finite)
 
     @model_validator(mode="after")
     def _interval(self) -> VerdictIn:
-        if (self.ci_low is None) != (self.ci_high is None):
-            raise ValueError("ci_low and ci_high are given together or not at all")
+        # An end may be absent: a one-sided bound the test cannot reach at its level.
         if self.ci_low is not None and self.ci_high is not None and self.ci_low > self.ci_high:
             raise ValueError(f"ci_low {self.ci_low} > ci_high {self.ci_high}")
+        lo, hi = self.adjusted_ci_low, self.adjusted_ci_high
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"adjusted_ci_low {lo} > adjusted_ci_high {hi}")
         return self
 
     def science(self) -> Mapping[str, Any]:
-        """The fields that make two verdicts the same finding (not when/which run)."""
-        return self.model_dump(exclude={"run_id", "adjusted_outcome", "adjusted_p", "correction"})
+        """The fields that make two verdicts the same finding (not when/which run, nor the
+        family's adjustment, which is stored once and checked on its own)."""
+        return self.model_dump(exclude={"run_id", *ADJUSTMENT_FIELDS})
+
+    def adjustment(self) -> Mapping[str, Any]:
+        """The family-adjusted part (all None until the family is complete)."""
+        return self.model_dump(include=set(ADJUSTMENT_FIELDS))
+
+
+ADJUSTMENT_FIELDS: tuple[str, ...] = (
+    "adjusted_outcome",
+    "adjusted_p",
+    "adjusted_alpha",
+    "adjusted_ci_low",
+    "adjusted_ci_high",
+    "correction",
+)
+
+
+class FamilyIn(_In):
+    key: StrictStr
+    name: StrictStr
+    method: Literal["holm", "bh"]
+    alpha: StrictFloat = Field(gt=0, lt=1)
+    size: StrictInt = Field(ge=1)
+    members: tuple[StrictStr, ...] = Field(min_length=1)
+    run_id: StrictInt | None = None
+
+    _key = field_validator("key", "name")(_nonempty)
+
+    @field_validator("members")
+    @classmethod
+    def _members(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for h in v:
+            _hash(h)
+        if len(set(v)) != len(v):
+            raise ValueError("members repeat a hypothesis version")
+        return tuple(sorted(v))
 
 
 class LeverIn(_In):

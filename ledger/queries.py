@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from .errors import LedgerError, NotFoundError
 from .records import (
+    FamilyRecord,
     HypothesisVersion,
     LeverRecord,
     Record,
@@ -20,7 +21,14 @@ from .records import (
     TrialRecord,
     VerdictRecord,
 )
-from .tables import HypothesisVersionRow, LeverRow, RunRow, TrialRow, VerdictRow
+from .tables import (
+    CorrectionFamilyRow,
+    HypothesisVersionRow,
+    LeverRow,
+    RunRow,
+    TrialRow,
+    VerdictRow,
+)
 
 T = TypeVar("T")
 MIN_PREFIX = 4
@@ -34,6 +42,15 @@ def versions_by_id(session: Session, hypothesis_id: str) -> list[HypothesisVersi
         .order_by(col(HypothesisVersionRow.registered_at), col(HypothesisVersionRow.content_hash))
     )
     return list(session.exec(stmt))
+
+
+def family_of(session: Session, hypothesis_hash: str) -> FamilyRecord | None:
+    """The family whose registered members include this version (families are few)."""
+    for row in session.exec(select(CorrectionFamilyRow)):
+        record = FamilyRecord.of(row)
+        if hypothesis_hash in record.members:
+            return record
+    return None
 
 
 def versions_by_prefix(session: Session, prefix: str) -> list[HypothesisVersionRow]:
@@ -192,10 +209,12 @@ def export(session: Session) -> dict[str, list[dict[str, Any]]]:
     trials = session.exec(select(TrialRow).order_by(col(TrialRow.key)))
     verdicts = session.exec(select(VerdictRow).order_by(col(VerdictRow.id)))
     levers = session.exec(select(LeverRow).order_by(col(LeverRow.id)))
+    families = session.exec(select(CorrectionFamilyRow).order_by(col(CorrectionFamilyRow.key)))
     return {
         "hypotheses": [HypothesisVersion.of(r).to_dict() for r in hyps],
         "runs": [RunRecord.of(r).to_dict() for r in runs],
         "trials": [TrialRecord.of(r).to_dict() for r in trials],
         "verdicts": [VerdictRecord.of(r).to_dict() for r in verdicts],
         "levers": [LeverRecord.of(r).to_dict() for r in levers],
+        "families": [FamilyRecord.of(r).to_dict() for r in families],
     }

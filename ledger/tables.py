@@ -241,13 +241,21 @@ class VerdictRow(SQLModel, table=True):
         default=None, sa_column=Column("adjusted_outcome", String(32))
     )
     adjusted_p: float | None = Field(default=None, sa_column=Column("adjusted_p", Float))
-    correction: str | None = Field(default=None, sa_column=Column("correction", String(64)))
+    correction: str | None = Field(default=None, sa_column=Column("correction", String(255)))
     run_id: int | None = Field(
         default=None,
         sa_column=Column("run_id", Integer, ForeignKey("run.id", name="fk_verdict_run")),
     )
     created_at: datetime = Field(sa_column=Column("created_at", UTCDateTime(), nullable=False))
     superseded: bool = Field(default=False, sa_column=Column("superseded", Boolean, nullable=False))
+    # Added by 0004_families (appended, so the migrated column order matches).
+    alpha: float | None = Field(default=None, sa_column=Column("alpha", Float))
+    family: str | None = Field(default=None, sa_column=Column("family", String(255)))
+    adjusted_alpha: float | None = Field(default=None, sa_column=Column("adjusted_alpha", Float))
+    adjusted_ci_low: float | None = Field(default=None, sa_column=Column("adjusted_ci_low", Float))
+    adjusted_ci_high: float | None = Field(
+        default=None, sa_column=Column("adjusted_ci_high", Float)
+    )
 
 
 class LeverRow(SQLModel, table=True):
@@ -283,15 +291,44 @@ class LeverRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column("created_at", UTCDateTime(), nullable=False))
 
 
+class CorrectionFamilyRow(SQLModel, table=True):
+    """A pre-registered correction family: its members and size, fixed when registered."""
+
+    __tablename__: ClassVar[str] = "correction_family"
+    __table_args__ = (
+        CheckConstraint("size >= 1", name="ck_correction_family_size"),
+        CheckConstraint("alpha > 0 AND alpha < 1", name="ck_correction_family_alpha"),
+        CheckConstraint("method IN ('holm', 'bh')", name="ck_correction_family_method"),
+    )
+
+    key: str = Field(sa_column=Column("key", String(255), primary_key=True))
+    name: str = Field(sa_column=Column("name", String(255), nullable=False))
+    method: str = Field(sa_column=Column("method", String(32), nullable=False))
+    alpha: float = Field(sa_column=Column("alpha", Float, nullable=False))
+    size: int = Field(sa_column=Column("size", Integer, nullable=False))
+    members: str = Field(sa_column=Column("members", Text, nullable=False))
+    run_id: int | None = Field(
+        default=None,
+        sa_column=Column("run_id", Integer, ForeignKey("run.id", name="fk_correction_family_run")),
+    )
+    registered_at: datetime = Field(
+        sa_column=Column("registered_at", UTCDateTime(), nullable=False)
+    )
+    completed_at: datetime | None = Field(
+        default=None, sa_column=Column("completed_at", UTCDateTime())
+    )
+
+
 TABLES: tuple[type[SQLModel], ...] = (
     HypothesisVersionRow,
     RunRow,
     TrialRow,
     VerdictRow,
     LeverRow,
+    CorrectionFamilyRow,
 )
 """The ledger's tables, in dependency order."""
 
 LEDGER_TABLE_NAMES: frozenset[str] = frozenset(
-    {"hypothesis_version", "run", "trial", "verdict", "lever"}
+    {"hypothesis_version", "run", "trial", "verdict", "lever", "correction_family"}
 )

@@ -76,12 +76,26 @@ class TrialRequest:
     code_version: str
     spec: TrialSpec
     code_hash: str | None = None  # the source hash the key was computed under
+    model_seed: int | None = None
 
 
-def build_spec(hypothesis: Hypothesis, cell: Cell, arm: str, seed: int) -> TrialSpec:
+def build_spec(
+    hypothesis: Hypothesis,
+    cell: Cell,
+    arm: str,
+    seed: int,
+    model_seed: int | None = None,
+) -> TrialSpec:
     """The experiment's input for one arm and seed in one cell (the cell's params, world
-    config and arm params, with its grid axes applied)."""
+    config and arm params, with its grid axes applied).
+
+    With a model seed, an arm that declares `model_seed` in its params fits its model with
+    that seed instead (arms without one, the baselines, have no model to vary).
+    """
     arm_def = hypothesis.arms[arm]
+    arm_params = dict(cell.arm_params.get(arm, arm_def.params))
+    if model_seed is not None and "model_seed" in arm_params:
+        arm_params["model_seed"] = model_seed
     return TrialSpec(
         world=hypothesis.world,
         world_config=dict(cell.world_config),
@@ -89,38 +103,46 @@ def build_spec(hypothesis: Hypothesis, cell: Cell, arm: str, seed: int) -> Trial
         params=dict(cell.params),
         arm=ArmSpec(
             proposer=arm_def.proposer,
-            params=dict(cell.arm_params.get(arm, arm_def.params)),
+            params=arm_params,
             overrides=dict(arm_def.overrides),
         ),
         seed=seed,
+        model_seed=model_seed,
     )
 
 
 def plan_trials(hypothesis: Hypothesis) -> list[TrialRequest]:
-    """Every trial of a hypothesis version, cell by cell, arm by arm, seed by seed.
+    """Every trial of a hypothesis version, cell by cell, arm by arm, (model seed,) seed.
 
-    Arms share the seed list, which is what makes the effects paired.
+    Arms share the seed list, which is what makes the effects paired. With `[seeds] model`,
+    every evaluation seed runs once per model seed, each with its own fitted model; the key
+    then names the model seed too (through the arm part of the key, so files without model
+    seeds keep their keys).
     """
     digest = hypothesis.content_hash
     src = source_hash()
+    models: tuple[int | None, ...] = hypothesis.seeds.model or (None,)
     requests: list[TrialRequest] = []
     for cell in hypothesis.cells():
         code = code_version(hypothesis.world, cell.world_config)
         for arm in sorted(hypothesis.arms):
-            for seed in hypothesis.seeds.initial:
-                requests.append(
-                    TrialRequest(
-                        key=trial_key(digest, cell.cell_id, arm, seed, code),
-                        hypothesis_hash=digest,
-                        hypothesis_id=hypothesis.id,
-                        cell_id=cell.cell_id,
-                        arm=arm,
-                        seed=seed,
-                        code_version=code,
-                        spec=build_spec(hypothesis, cell, arm, seed),
-                        code_hash=src,
+            for model in models:
+                keyed_arm = arm if model is None else f"{arm}@model_seed={model}"
+                for seed in hypothesis.seeds.initial:
+                    requests.append(
+                        TrialRequest(
+                            key=trial_key(digest, cell.cell_id, keyed_arm, seed, code),
+                            hypothesis_hash=digest,
+                            hypothesis_id=hypothesis.id,
+                            cell_id=cell.cell_id,
+                            arm=arm,
+                            seed=seed,
+                            code_version=code,
+                            spec=build_spec(hypothesis, cell, arm, seed, model),
+                            model_seed=model,
+                            code_hash=src,
+                        )
                     )
-                )
     return requests
 
 
@@ -137,6 +159,7 @@ def spec_to_dict(spec: TrialSpec) -> dict[str, Any]:
             "overrides": dict(spec.arm.overrides),
         },
         "seed": spec.seed,
+        **({} if spec.model_seed is None else {"model_seed": spec.model_seed}),
     }
 
 
@@ -159,6 +182,11 @@ def spec_from_dict(data: Mapping[str, Any]) -> TrialSpec:
         seed = data["seed"]
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise TrialError(f"trial seed must be an integer, got {seed!r}")
+        model_seed = data.get("model_seed")
+        if model_seed is not None and (
+            not isinstance(model_seed, int) or isinstance(model_seed, bool)
+        ):
+            raise TrialError(f"model seed must be an integer, got {model_seed!r}")
         return TrialSpec(
             world=str(data["world"]),
             world_config=dict(data["world_config"]),
@@ -170,6 +198,7 @@ def spec_from_dict(data: Mapping[str, Any]) -> TrialSpec:
                 overrides=dict(arm.get("overrides", {})),
             ),
             seed=seed,
+            model_seed=model_seed,
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise TrialError(f"stored trial spec is malformed: missing or bad {exc}") from None

@@ -27,7 +27,12 @@ class ArmSpec:
 
 @dataclass(frozen=True)
 class TrialSpec:
-    """Everything a trial depends on, as plain values (this is what the ledger stores)."""
+    """Everything a trial depends on, as plain values (this is what the ledger stores).
+
+    `model_seed` is set when the file declares model seeds: the arm's own `model_seed`
+    parameter already carries it to the proposer; here it names the fitted model the trial
+    belongs to, so the verdict can resample models (None: one level, evaluation seeds only).
+    """
 
     world: str
     world_config: Mapping[str, Any]
@@ -35,6 +40,7 @@ class TrialSpec:
     params: Mapping[str, Any]
     arm: ArmSpec
     seed: int
+    model_seed: int | None = None
 
 
 class ExperimentError(ValueError):

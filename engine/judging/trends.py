@@ -50,8 +50,12 @@ class TrendVerdict:
 
 
 def _per_seed_effects(
-    h: Hypothesis, results: Sequence[TrialResult], cell_id: str, seeds: Sequence[int]
+    h: Hypothesis,
+    results: Sequence[TrialResult],
+    cell_id: str,
+    seeds: Sequence[tuple[int, int | None]],
 ) -> list[float] | None:
+    """The paired effect per (evaluation seed, model seed) unit, in `seeds` order."""
     effect = h.effect
     t = _arm_values(results, cell_id, effect.treatment, effect.metric)
     c = _arm_values(results, cell_id, effect.control, effect.metric) if effect.control else {}
@@ -76,7 +80,8 @@ def _slope_of(xs: np.ndarray) -> Any:
 
 
 def judge_trend(h: Hypothesis, trend: Trend, results: Sequence[TrialResult]) -> list[TrendVerdict]:
-    seeds = tuple(sorted(h.seeds.initial))
+    models: tuple[int | None, ...] = tuple(h.seeds.model) if h.seeds.model else (None,)
+    seeds = tuple((s, m) for m in models for s in sorted(h.seeds.initial))
     groups: dict[str, list[tuple[float, float, str]]] = {}
     for cell in h.cells():
         others = {k: v for k, v in cell.values.items() if k != trend.axis}
@@ -119,7 +124,7 @@ def _decide(
             statistic,
             paired=True,
             vectorized=True,
-            confidence_level=trend.confidence,
+            confidence_level=1.0 - 2.0 * stats.alpha_of(trend.confidence),  # one alpha
             n_resamples=RESAMPLES,
             method="percentile",
             random_state=rng,
@@ -131,7 +136,8 @@ def _decide(
     side = "above" if trend.direction == "greater" else "below"
     rule = (
         f"slope of ({h.effect.metric} effect{per}) on {x_text}: confirmed iff its "
-        f"{trend.confidence:.0%} CI lies {side} {trend.threshold:g}"
+        f"{1.0 - 2.0 * stats.alpha_of(trend.confidence):.0%} CI (one-sided alpha "
+        f"{stats.alpha_of(trend.confidence):g} each end) lies {side} {trend.threshold:g}"
     )
     if trend.equivalence is not None:
         rule += f"; refuted inside {trend.threshold:g} +- {trend.equivalence:g}"

@@ -2,8 +2,9 @@
 
     pre-register every loaded version  ->  pick the next version that fits the budget
       ->  fan its trials out through the task runner  ->  record each trial as it lands
-      ->  bootstrap, decide, write the verdict  ->  pull the lever (derive + pre-register)
-      ->  repeat  ->  correct the family of verdicts, publish artifacts, close the run
+      ->  test, decide, write the verdict (adjusted within its pre-registered family)
+      ->  pull the levers of the adjusted outcome (derive + pre-register)
+      ->  repeat  ->  publish artifacts, close the run
 
 The ledger is the record and Prefect state is disposable: each trial task is idempotent on
 its trial keys and upserts its own ledger rows, so re-running the flow on the same ledger
@@ -28,7 +29,7 @@ from engine.execution.source_hash import source_hash
 from engine.execution.trials import TrialRequest, engine_version
 from engine.experiments.catalog import build_catalog
 from engine.judging.trends import trend_line
-from engine.judging.verdicts import DEFAULT_CORRECTION, FamilyMember, correct_family
+from engine.judging.verdicts import DEFAULT_CORRECTION
 from engine.ratchet.registration import Ratchet, source_files
 from engine.ratchet.scheduler import batches_for, choose, split_for_workers
 from engine.reporting.artifacts import publish_summary, publish_verdicts, verdict_table
@@ -78,25 +79,6 @@ def _label(requests: list[TrialRequest]) -> str:
     return f"{first.hypothesis_id}{cell} {first.arm} seeds {seeds}"
 
 
-def _correct(ledger: Any, method: str) -> None:
-    """Annotate every current verdict with its family-corrected p and outcome."""
-    versions = {v.content_hash: v for v in ledger.hypotheses()}
-    members = []
-    for v in ledger.verdicts():
-        if v.p_value is None:
-            continue
-        decision = dict(versions[v.hypothesis_hash].content).get("decision", {})
-        family = str(decision.get("correction_family") or "all")
-        members.append(FamilyMember(v.id, family, v.outcome, v.p_value, 1.0 - v.confidence))
-    for adj in correct_family(members, method):
-        ledger.annotate_verdict(
-            adj.verdict_id,
-            adjusted_outcome=adj.adjusted_outcome,
-            adjusted_p=adj.adjusted_p,
-            correction=adj.correction,
-        )
-
-
 @flow(name="research_run", log_prints=False)
 def research_run(
     ledger_url: str,
@@ -144,13 +126,14 @@ def research_run(
         trials={"finished": 0, "failed": 0, "crashed": 0, "cut": 0, "reused": 0},
     )
     try:
-        ratchet = Ratchet(ledger, catalog, run.id, recompute=recompute, log=logger.info)
+        ratchet = Ratchet(
+            ledger, catalog, run.id, recompute=recompute, correction=correction, log=logger.info
+        )
         ratchet.preregister(loaded, source_files(directory, catalog))
         logger.info(
             "pre-registered %d version(s); %d queued", len(ratchet.versions), len(ratchet.queue)
         )
         _loop(ratchet, ledger_url, run.id, trial_deadline, workers, summary, logger)
-        _correct(ledger, correction)
         summary.passed_over.update(ratchet.skipped)
         for c in ratchet.done:
             summary.concluded.append({"hypothesis": c.hypothesis.id, "line": c.line})

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.reporting.figures import png_data_uri
-from engine.reporting.summary import VERDICT_FIELDS, RunSummary
+from engine.reporting.summary import VERDICT_FIELDS, RunSummary, interval_text
 
 
 def artifact_key(text: str) -> str:
@@ -55,17 +55,23 @@ def summary_markdown(summary: RunSummary, figures: Sequence[Path] = ()) -> str:
         lines.append("")
     if summary.verdicts:
         lines += [
-            f"## Family of verdicts ({summary.correction} correction)",
+            "## Verdicts (decided within each pre-registered family)",
             "",
-            "| hypothesis | cell | outcome | adjusted | effect | CI | n | p | adj. p |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| hypothesis | cell | outcome | effect | CI (at its alpha) | alpha | family "
+            "| raw | raw p | n |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for v in summary.verdicts:
+            ci = (
+                "-"
+                if v["adjusted"] is None
+                else interval_text(v["adjusted_ci_low"], v["adjusted_ci_high"])
+            )
+            alpha = "-" if v["adjusted_alpha"] is None else format(v["adjusted_alpha"], ".3g")
             lines.append(
-                f"| {v['hypothesis']} | {v['cell'] or '-'} | {v['outcome']} | "
-                f"{v['adjusted'] or '-'} | {v['estimate']:.4g} | "
-                f"[{v['ci_low']:.4g}, {v['ci_high']:.4g}] | {v['n']} | {v['p']:.3g} | "
-                f"{'-' if v['adjusted_p'] is None else format(v['adjusted_p'], '.3g')} |"
+                f"| {v['hypothesis']} | {v['cell'] or '-'} | "
+                f"{v['adjusted'] or 'awaiting family'} | {v['estimate']:.4g} | {ci} | {alpha} | "
+                f"{v['correction'] or '-'} | {v['outcome']} | {v['p']:.3g} | {v['n']} |"
             )
         lines.append("")
     if summary.passed_over:
@@ -98,9 +104,7 @@ def publish_summary(summary: RunSummary, figures: Sequence[Path]) -> None:
         create_table_artifact(
             table=verdict_table(summary.verdicts),
             key="verdict-family",
-            description=(
-                f"All current verdicts, {summary.correction} correction beside raw outcomes"
-            ),
+            description=("All current verdicts: the family-adjusted outcome first, raw beside it"),
         )
     create_markdown_artifact(
         markdown=summary_markdown(summary, figures),

@@ -29,17 +29,20 @@ TRIAL_COLUMNS = [
 VERDICT_COLUMNS = [
     "hypothesis",
     "cell",
-    "outcome",
     "adjusted",
     "estimate",
-    "ci_low",
-    "ci_high",
+    "adjusted_ci_low",
+    "adjusted_ci_high",
+    "adjusted_alpha",
+    "adjusted_p",
+    "outcome",
+    "p",
     "n",
     "method",
-    "p",
-    "adjusted_p",
     "reason",
 ]
+"""The table leads with what decides (the family-adjusted outcome and the interval at the
+level it used); the raw outcome and p stand beside it."""
 LINEAGE_COLUMNS = ["depth", "id", "hash", "parent", "lever", "when", "outcomes"]
 
 
@@ -70,7 +73,7 @@ def hypotheses(ledger: Any) -> list[dict[str, Any]]:
     ids = _ids(ledger)
     judged: dict[str, list[str]] = {}
     for v in ledger.verdicts():
-        judged.setdefault(v.hypothesis_hash, []).append(v.outcome)
+        judged.setdefault(v.hypothesis_hash, []).append(v.adjusted_outcome or "awaiting-family")
     rows = []
     for h in ledger.hypotheses():
         outcomes = judged.get(h.content_hash, [])
@@ -110,19 +113,24 @@ def verdict_row(v: Any, ids: Mapping[str, str]) -> dict[str, Any]:
         "hypothesis": ids.get(v.hypothesis_hash, v.hypothesis_hash[:12]),
         "hash": v.hypothesis_hash,
         "cell": v.cell_id,
-        "outcome": v.outcome,
         "adjusted": v.adjusted_outcome,
         "estimate": v.estimate,
+        "adjusted_ci_low": v.adjusted_ci_low,
+        "adjusted_ci_high": v.adjusted_ci_high,
+        "adjusted_alpha": v.adjusted_alpha,
+        "adjusted_p": v.adjusted_p,
+        "family": v.family,
+        "correction": v.correction,
+        "outcome": v.outcome,
         "ci_low": v.ci_low,
         "ci_high": v.ci_high,
+        "alpha": v.alpha,
         "confidence": v.confidence,
         "n": v.n,
         "seeds": list(v.seeds),
         "method": v.ci_method,
         "degenerate": v.degenerate,
         "p": v.p_value,
-        "adjusted_p": v.adjusted_p,
-        "correction": v.correction,
         "metric": v.effect_metric,
         "kind": v.effect_kind,
         "rule": v.rule,
@@ -215,7 +223,12 @@ def lineage(ledger: Any, ref: str) -> list[dict[str, Any]]:
     fired = {(lv.parent_hash, lv.child_hash): lv.when for lv in ledger.levers()}
     rows = []
     for h in chain:
-        outcomes = sorted({v.outcome for v in ledger.verdicts(hypothesis=h.content_hash)})
+        outcomes = sorted(
+            {
+                v.adjusted_outcome or "awaiting-family"
+                for v in ledger.verdicts(hypothesis=h.content_hash)
+            }
+        )
         rows.append(
             {
                 "depth": h.depth,

@@ -19,7 +19,7 @@ from engine.cli.app import app
 from ledger import Ledger
 
 RESUME = Path(__file__).resolve().parents[1] / "data" / "hypotheses" / "resume"
-TRIALS = 16  # 2 hypotheses x 2 arms x 4 seeds
+TRIALS = 20  # 2 hypotheses x 2 arms x 5 seeds (5: the fewest that can decide at 0.05)
 
 
 def cli(home: Path, api: str, url: str) -> subprocess.Popen[str]:

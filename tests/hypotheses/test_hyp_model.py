@@ -152,7 +152,7 @@ def test_cells_are_the_full_product_and_unique(grid: dict[str, list[int]]) -> No
         (
             lambda d: d["decision"].update(confidence=1.0),
             "decision.confidence",
-            "strictly between 0 and 1",
+            "strictly between 0.5 and 1",
         ),
         (lambda d: d["decision"].update(equivalence=-0.1), "decision.equivalence", ">= 0"),
         (lambda d: d.update(grid={"rho": []}), "grid", "at least one value"),

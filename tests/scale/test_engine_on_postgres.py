@@ -32,7 +32,7 @@ from ledger import Ledger
 pytestmark = pytest.mark.postgres
 
 HYPOTHESES = ROOT / "tests" / "data" / "hypotheses" / "resume"
-TRIALS = 16  # 2 hypotheses x 2 arms x 4 seeds
+TRIALS = 20  # 2 hypotheses x 2 arms x 5 seeds (5: the fewest that can decide at 0.05)
 RUN = ["run", "--budget", "5m", "--hypotheses", str(HYPOTHESES), "--no-progress"]
 
 
