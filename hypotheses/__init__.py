@@ -20,7 +20,10 @@ Public API (stable; the engine and CLI build on it):
   keys sorted (`hosts=25,rho=0.2`); `params` are the hypothesis params with the cell's values.
 - `load_hypothesis(path, catalog)`, `load_directory(dir, catalog)` (sorted by priority, id;
   raises `HypothesisErrors` listing every problem), `validate_directory(dir, catalog) ->
-  list[HypothesisError]`, `check_file(path, catalog) -> (Hypothesis | None, problems)`.
+  list[HypothesisError]`, `check_file(path, catalog) -> (Hypothesis | None, problems)`,
+  `hypothesis_files(dir)` (the `*.toml` files every command reads, hidden ones excluded).
+- `hypotheses.limits`: the bounds every value of a document obeys (64-bit integers, no NUL,
+  depth, sizes, seeds, cells, trials), checked before the schema.
 - `parse_hypothesis(mapping, file=..., catalog=None)`: rebuild from canonical content (e.g. a
   ledger row).
 - `derive_child(parent, lever_or_id, catalog=None) -> Hypothesis`: id `"<parent>/<lever>"`,
@@ -36,7 +39,13 @@ from .canonical import canonical_json, content_digest
 from .catalog import Catalog, ExperimentInfo
 from .derive import derive_child
 from .errors import HypothesisError, HypothesisErrors
-from .loader import check_file, load_directory, load_hypothesis, validate_directory
+from .loader import (
+    check_file,
+    hypothesis_files,
+    load_directory,
+    load_hypothesis,
+    validate_directory,
+)
 from .model import OUTCOMES, Arm, Cell, Decision, Effect, Gate, Hypothesis, Lever, Seeds
 from .registry_dir import default_registry_dir
 from .validate import parse_hypothesis
@@ -60,6 +69,7 @@ __all__ = [
     "content_digest",
     "default_registry_dir",
     "derive_child",
+    "hypothesis_files",
     "load_directory",
     "load_hypothesis",
     "parse_hypothesis",

@@ -252,20 +252,19 @@ def hypotheses_validate(
 ) -> None:
     """Check hypothesis files; print every problem (file: field: reason) and exit 2 on any."""
     from engine.experiments.catalog import build_catalog
-    from hypotheses import HypothesisError, check_file, validate_directory
+    from hypotheses import HypothesisError, check_file, hypothesis_files, validate_directory
 
-    target = path if path is not None else _hypotheses_dir(None)
+    with user_errors():
+        target = path if path is not None else _hypotheses_dir(None)
     catalog = build_catalog()
     problems: list[HypothesisError]
     if target.is_dir():
         problems = list(validate_directory(target, catalog))
-        count = len(list(target.glob("*.toml")))
-    elif target.is_file():
+        count = len(hypothesis_files(target))
+    else:  # a file, or something that is not one: check_file says which
         _, found = check_file(target, catalog)
         problems = list(found)
         count = 1
-    else:
-        raise fail(f"{target}: no such file or directory")
     for problem in problems:
         typer.echo(str(problem), err=True)
     if problems:

@@ -49,7 +49,9 @@ class ExperimentKind(Protocol):
     """Every metric name `run` returns (hypothesis validation checks `effect.metric` against it)."""
 
     params: frozenset[str]
-    """The parameter names `run` accepts in `params` (anything else is a validation error)."""
+    """The parameter names `run` accepts in `params` (anything else is a validation error).
+    A parameter named `driver` or `*_driver` names one of the world's drivers, and the
+    catalogue checks its value against them (`engine.experiments.catalog`)."""
 
     def validate(self, params: Mapping[str, Any]) -> None:
         """Check one arm's effective params (names, types, ranges, sealed training seeds)

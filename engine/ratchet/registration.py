@@ -32,6 +32,7 @@ from hypotheses import (
     HypothesisError,
     check_file,
     derive_child,
+    hypothesis_files,
     parse_hypothesis,
 )
 
@@ -51,7 +52,7 @@ def _why(gap: Incomplete, trials: Sequence[Any]) -> Incomplete:
 def source_files(directory: Path, catalog: Catalog) -> dict[str, str]:
     """id -> the file it came from (for the ledger's provenance column)."""
     out: dict[str, str] = {}
-    for path in sorted(directory.glob("*.toml")):
+    for path in hypothesis_files(directory):
         h, problems = check_file(path, catalog)
         if h is not None and not problems:
             out.setdefault(h.id, str(path))

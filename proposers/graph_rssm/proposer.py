@@ -9,7 +9,7 @@ decode entropy for comparisons with the flat arm.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -19,25 +19,13 @@ from proposers.base import ProposerError
 from proposers.decoding import MaskCache, constrained_greedy, right_pad
 from proposers.graph_rssm.features import Featurizer, GraphFeatures, graph_width, node_width
 from proposers.graph_rssm.model import GraphRSSMNet, collate
+from proposers.params import GRAPH_DEFAULTS
 from proposers.tokenize.network import NetworkCodec
 from proposers.tokenize.vocab import PAD
 from proposers.training.examples import Example
-from proposers.training.learned import COMMON_DEFAULTS, LearnedProposer
+from proposers.training.learned import LearnedProposer
 
 IGNORE = -100
-
-GRAPH_DEFAULTS: Mapping[str, Any] = {
-    **COMMON_DEFAULTS,
-    "train_iters": 800,
-    "batch_size": 32,
-    "d_model": 64,
-    "mp_rounds": 3,
-    "n_layer": 2,
-    "n_head": 2,
-    "block_size": 64,
-    "stoch_dim": 16,
-    "signal": "belief_var",
-}
 
 
 class GraphRSSMProposer(LearnedProposer):
