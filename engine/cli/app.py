@@ -130,6 +130,19 @@ def _hypotheses_dir(option: Path | None) -> Path:
     return directory
 
 
+def _check_output_file(out: Path) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    if out.is_dir():
+        raise SettingsError(f"--out {out} is a directory; give a file name")
+    if not out.parent.is_dir():
+        raise SettingsError(f"--out {out}: directory {out.parent} does not exist")
+
+
+def _check_output_dir(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise SettingsError(f"--out {out} exists and is not a directory")
+
+
 def _print(rows: list[dict[str, Any]], fmt: Format, columns: list[str] | None = None) -> None:
     # A terminal gets tables that fit it; a pipe or file gets whole cells (nothing to wrap for).
     width = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 200
@@ -375,13 +388,18 @@ def ledger_export(
     from engine.reporting import views
 
     with user_errors():
+        if out is not None:
+            _check_output_file(out)
         document = views.export(_open_ledger(ledger))
     text = json.dumps(document, indent=2, default=str)
     if out is None:
         typer.echo(text)
-    else:
+        return
+    try:
         out.write_text(text + "\n", encoding="utf-8")
-        typer.echo(f"wrote {out}")
+    except OSError as exc:
+        raise fail(f"cannot write {out}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {out}")
 
 
 @ledger_app.command("upgrade")
@@ -425,14 +443,19 @@ def figures(
     from engine.reporting.figures import draw
     from engine.reporting.views import figures_from_ledger
 
-    with user_errors():
-        specs = figures_from_ledger(_open_ledger(ledger))
     target = out if out is not None else data_paths().figures
+    with user_errors():
+        _check_output_dir(target)
+        specs = figures_from_ledger(_open_ledger(ledger))
     if not specs:
         typer.echo("no hypothesis in the ledger varies rho yet: nothing to plot")
         return
     for spec in specs:
-        typer.echo(str(draw(spec, target)))
+        try:
+            drawn = draw(spec, target)
+        except OSError as exc:
+            raise fail(f"cannot write figures into {target}: {exc.strerror or exc}") from None
+        typer.echo(str(drawn))
 
 
 @app.command()
@@ -440,7 +463,7 @@ def ui(
     host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option(help="Port of the Prefect UI.")] = 4200,
+    port: Annotated[int, typer.Option(help="Port of the Prefect UI.", min=1, max=65535)] = 4200,
 ) -> None:
     """Start the Prefect server (flows, task runs, verdict artifacts) and print its address."""
     from engine.cli.ui import serve
@@ -453,8 +476,34 @@ def ui(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    Click's own usage errors (an unknown option, a value out of range) are printed as one line
+    with exit code 2, like every other bad input, instead of a framed usage box; asking for help
+    (no arguments, `--help`) still prints the help.
+    """
+    clicks = _click_exceptions()
+    try:
+        code = app(standalone_mode=False)
+    except clicks.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx is not None else str(exc), err=True)
+        raise SystemExit(EXIT_BAD_INPUT) from None
+    except clicks.ClickException as exc:
+        typer.echo(f"verisim-engine: error: {exc.format_message()}", err=True)
+        raise SystemExit(exc.exit_code or EXIT_BAD_INPUT) from None
+    except (clicks.Abort, typer.Abort):
+        typer.echo("verisim-engine: aborted", err=True)
+        raise SystemExit(EXIT_FAILED) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _click_exceptions() -> Any:
+    """Click's exception classes as this Typer raises them (recent Typer vendors Click)."""
+    try:
+        from typer._click import exceptions  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # a Typer that uses the click package itself
+        from click import exceptions
+    return exceptions
 
 
 __all__ = ["app", "format_seconds", "main"]
