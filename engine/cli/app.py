@@ -499,11 +499,14 @@ def main() -> None:
 
 def _click_exceptions() -> Any:
     """Click's exception classes as this Typer raises them (recent Typer vendors Click)."""
-    try:
-        from typer._click import exceptions  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # a Typer that uses the click package itself
-        from click import exceptions
-    return exceptions
+    import importlib
+
+    for module in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            return importlib.import_module(module)
+        except ImportError:  # a Typer that uses the click package itself
+            continue
+    raise RuntimeError("neither typer._click nor click is importable")
 
 
 __all__ = ["app", "format_seconds", "main"]
