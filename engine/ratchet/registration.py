@@ -183,6 +183,16 @@ class Ratchet:
             out[digest] = [r for r in self._plan(self.versions[digest]) if r.key not in settled]
         return out
 
+    def carried_over(self, digest: str) -> int:
+        """Trials of this version that an earlier run finished and this run reuses as they are
+        (a resumed run's summary counts them, so "0 reused" means nothing was carried over)."""
+        planned = {r.key for r in self._plan(self.versions[digest])}
+        return sum(
+            1
+            for t in self.ledger.trials(hypothesis=digest, status="finished")
+            if t.key in planned and t.run_id != self.run_id
+        )
+
     def cost_model(self) -> CostModel:
         """Per-trial timings of every finished trial in the ledger."""
         timings = []
