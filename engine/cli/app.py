@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from engine.cli.output import Format, render
+from engine.cli.usage import EXIT_BAD_INPUT, EXIT_FAILED, OneLineUsageErrors
 from engine.judging.verdicts import CORRECTIONS, DEFAULT_CORRECTION
 from engine.ratchet.budget import BudgetError, format_seconds, parse_budget
 from engine.settings import (
@@ -30,11 +31,9 @@ from engine.settings import (
     resolve_ledger_url,
 )
 
-EXIT_BAD_INPUT = 2
-EXIT_FAILED = 1
-
 app = typer.Typer(
     name="verisim-engine",
+    cls=OneLineUsageErrors,
     help="An autonomous research engine for oracle-grounded world models.",
     no_args_is_help=True,
     add_completion=False,
@@ -476,37 +475,8 @@ def ui(
 
 
 def main() -> None:
-    """Console-script entry point.
-
-    Click's own usage errors (an unknown option, a value out of range) are printed as one line
-    with exit code 2, like every other bad input, instead of a framed usage box; asking for help
-    (no arguments, `--help`) still prints the help.
-    """
-    clicks = _click_exceptions()
-    try:
-        code = app(standalone_mode=False)
-    except clicks.NoArgsIsHelpError as exc:
-        typer.echo(exc.ctx.get_help() if exc.ctx is not None else str(exc), err=True)
-        raise SystemExit(EXIT_BAD_INPUT) from None
-    except clicks.ClickException as exc:
-        typer.echo(f"verisim-engine: error: {exc.format_message()}", err=True)
-        raise SystemExit(exc.exit_code or EXIT_BAD_INPUT) from None
-    except (clicks.Abort, typer.Abort):
-        typer.echo("verisim-engine: aborted", err=True)
-        raise SystemExit(EXIT_FAILED) from None
-    raise SystemExit(code if isinstance(code, int) else 0)
-
-
-def _click_exceptions() -> Any:
-    """Click's exception classes as this Typer raises them (recent Typer vendors Click)."""
-    import importlib
-
-    for module in ("typer._click.exceptions", "click.exceptions"):
-        try:
-            return importlib.import_module(module)
-        except ImportError:  # a Typer that uses the click package itself
-            continue
-    raise RuntimeError("neither typer._click nor click is importable")
+    """Console-script entry point."""
+    app()
 
 
 __all__ = ["app", "format_seconds", "main"]
