@@ -43,6 +43,10 @@ def doc() -> dict[str, Any]:
     return copy.deepcopy(BASE)
 
 
+def _key(k: str) -> str:
+    return json.dumps(k, ensure_ascii=False)
+
+
 def _value(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -69,9 +73,7 @@ def _value(v: Any) -> str:
 
 def dumps(document: dict[str, Any]) -> str:
     """TOML text of `document`: every top-level key on its line, tables inline."""
-    return "".join(
-        f"{json.dumps(k, ensure_ascii=False)} = {_value(v)}\n" for k, v in document.items()
-    )
+    return "".join(f"{_key(k)} = {_value(v)}\n" for k, v in document.items())
 
 
 def write(path: Path, document: dict[str, Any]) -> Path:

@@ -105,7 +105,7 @@ def test_hostile_document_is_one_clear_error(
     edit(document)
     path = write(tmp_path / f"{name}.toml", document)
     started = time.perf_counter()
-    h, problems = check_file(path, catalog)
+    _, problems = check_file(path, catalog)
     elapsed = time.perf_counter() - started
     assert problems, f"{name} was accepted"
     first = problems[0]
