@@ -22,7 +22,6 @@ import typer
 
 from engine.cli.output import Format, render
 from engine.cli.usage import EXIT_BAD_INPUT, EXIT_FAILED, OneLineUsageErrors
-from engine.judging.verdicts import CORRECTIONS, DEFAULT_CORRECTION
 from engine.ratchet.budget import BudgetError, format_seconds, parse_budget
 from engine.settings import (
     SettingsError,
@@ -175,17 +174,24 @@ def run(
         typer.Option("--dask-address", help="tcp://HOST:PORT of an existing Dask scheduler."),
     ] = None,
     correction: Annotated[
-        str, typer.Option("--correction", help="Family correction: holm | bh.")
-    ] = DEFAULT_CORRECTION,
+        str | None,
+        typer.Option(
+            "--correction", help="Family correction: holm | bh (default holm).", show_default=False
+        ),
+    ] = None,
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show the live progress bar.")
     ] = True,
 ) -> None:
     """Run the research engine until the budget is spent (resumes an existing ledger)."""
+    # Imported here, not at the top: the statistics pull in scipy (seconds on a loaded
+    # machine), which no other command needs.
     from engine.execution.runners import RunnerError, resolve_runner
     from engine.experiments.catalog import build_catalog
+    from engine.judging.verdicts import CORRECTIONS, DEFAULT_CORRECTION
     from hypotheses import load_directory
 
+    correction = DEFAULT_CORRECTION if correction is None else correction
     with user_errors():
         try:
             seconds = parse_budget(budget)
