@@ -1,7 +1,9 @@
-"""Checks of a structurally valid hypothesis against the registries' names.
+"""Checks of a structurally valid hypothesis against the registries' names and live checks.
 
 Kept apart from the models because the names are not this package's knowledge: the engine
-passes a `Catalog`. Each problem is `(dotted field, reason)`; the reason lists the known names
+passes a `Catalog`, with the names and the checks that need the live code (build the world,
+build or check each arm's proposer, the kind's own value check, the world's drivers). Each
+problem is `(dotted field, reason)`; the reason lists the known names
 so a typo is fixed from the message alone.
 """
 
@@ -65,7 +67,7 @@ def _with_drivers(
     def combined(params: Mapping[str, Any]) -> None:
         for name in sorted(driver_params & set(params)):
             value = params[name]
-            if value not in drivers:
+            if not isinstance(value, str) or value not in drivers:
                 raise ValueError(f"parameter {name!r}: unknown driver {value!r} {known(drivers)}")
         if check is not None:
             check(params)

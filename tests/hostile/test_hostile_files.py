@@ -46,6 +46,7 @@ CASES: list[tuple[str, Edit, str, str]] = [
     ("hosts-text", lambda d: put(d, ("world_config", "hosts"), "five"), "world_config", "int"),
     ("unknown-key", lambda d: put(d, ("world_config", "colour"), 3), "world_config", "colour"),
     ("driver-params", lambda d: put(d, ("params", "driver"), "nosuch"), "params", "'nosuch'"),
+    ("driver-list", lambda d: put(d, ("params", "driver"), ["weighted"]), "params", "driver"),
     (
         "driver-train",
         lambda d: put(d, ("params", "train_driver"), "nosuch"),
