@@ -23,7 +23,10 @@ Public API (stable; the engine and CLI build on it):
   a parameter name, `world_config.<key>` or `arms.<arm|*>.params.<name>`; `grid_axis(key)`).
 - `load_hypothesis(path, catalog)`, `load_directory(dir, catalog)` (sorted by priority, id;
   raises `HypothesisErrors` listing every problem), `validate_directory(dir, catalog) ->
-  list[HypothesisError]`, `check_file(path, catalog) -> (Hypothesis | None, problems)`.
+  list[HypothesisError]`, `check_file(path, catalog) -> (Hypothesis | None, problems)`,
+  `hypothesis_files(dir)` (the `*.toml` files every command reads, hidden ones excluded).
+- `hypotheses.limits`: the bounds every value of a document obeys (64-bit integers, no NUL,
+  depth, sizes, seeds, cells, trials), checked before the schema.
 - `parse_hypothesis(mapping, file=..., catalog=None)`: rebuild from canonical content (e.g. a
   ledger row).
 - `derive_child(parent, lever_or_id, catalog=None) -> Hypothesis`: id `"<parent>/<lever>"`,
@@ -41,7 +44,13 @@ from .canonical import canonical_json, content_digest
 from .catalog import Catalog, ExperimentInfo
 from .derive import derive_child
 from .errors import HypothesisError, HypothesisErrors
-from .loader import check_file, load_directory, load_hypothesis, validate_directory
+from .loader import (
+    check_file,
+    hypothesis_files,
+    load_directory,
+    load_hypothesis,
+    validate_directory,
+)
 from .model import (
     OUTCOMES,
     Arm,
@@ -79,6 +88,7 @@ __all__ = [
     "default_registry_dir",
     "derive_child",
     "grid_axis",
+    "hypothesis_files",
     "load_directory",
     "load_hypothesis",
     "parse_hypothesis",

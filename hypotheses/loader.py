@@ -8,7 +8,9 @@ cannot know: duplicate ids and levers whose `next` names no registered hypothesi
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 from .catalog import Catalog, known
 from .derive import derive_child
 from .errors import HypothesisError, HypothesisErrors
+from .limits import MAX_FILE_BYTES
 from .model import Hypothesis
 from .power import power_problem
 from .validate import hypothesis_problems
@@ -23,13 +26,41 @@ from .validate import hypothesis_problems
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-def _read_toml(path: Path, file: str) -> dict[str, Any]:
+def _read_text(path: Path, file: str) -> str:
+    """The file's text, read only if it is a regular file of a sane size.
+
+    The file is opened without blocking and checked on the open descriptor (not on the name,
+    which could change in between): a FIFO named `*.toml` would otherwise block forever, and
+    a link to `/dev/zero` would be read until memory runs out.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise HypothesisError(file, "", "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HypothesisError(file, "", f"cannot read: {exc}") from None
+    except OSError as exc:
+        raise HypothesisError(file, "", f"cannot read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise HypothesisError(file, "", "not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise HypothesisError(
+                file, "", f"file of {info.st_size} bytes (at most {MAX_FILE_BYTES})"
+            )
+        try:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise HypothesisError(file, "", f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise HypothesisError(file, "", f"file larger than {MAX_FILE_BYTES} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HypothesisError(file, "", f"not UTF-8 text (byte {exc.start})") from None
+
+
+def _read_toml(path: Path, file: str) -> dict[str, Any]:
+    text = _read_text(path, file)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -38,6 +69,10 @@ def _read_toml(path: Path, file: str) -> dict[str, Any]:
         detail = _TOML_POS.sub("", message).strip()
         where = f" at line {pos.group(1)}, column {pos.group(2)}" if pos else ""
         raise HypothesisError(file, "", f"invalid TOML{where}: {detail}") from None
+    except RecursionError:
+        raise HypothesisError(file, "", "invalid TOML: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer literal too long for int()
+        raise HypothesisError(file, "", f"invalid TOML: {exc}") from None
 
 
 def _file_level(h: Hypothesis, file: str) -> list[HypothesisError]:
@@ -110,10 +145,17 @@ def load_hypothesis(path: str | Path, catalog: Catalog) -> Hypothesis:
     return h
 
 
-def _directory_files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        raise HypothesisError(str(directory), "", "no such directory")
-    return sorted(p for p in directory.glob("*.toml") if not p.name.startswith("."))
+def hypothesis_files(directory: str | Path) -> list[Path]:
+    """The files a directory holds as hypotheses: `*.toml`, hidden ones (`.name`) excluded.
+
+    The one definition every command uses (validate, list, run, provenance), so they agree on
+    what a directory contains. Entries that are not regular files are listed too: reading them
+    is refused with a reason, rather than skipping them silently.
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise HypothesisError(str(folder), "", "no such directory")
+    return sorted(p for p in folder.glob("*.toml") if not p.name.startswith("."))
 
 
 def _scan(
@@ -121,7 +163,7 @@ def _scan(
 ) -> tuple[list[Hypothesis], list[HypothesisError]]:
     problems: list[HypothesisError] = []
     loaded: list[tuple[Path, Hypothesis]] = []
-    for path in _directory_files(Path(directory)):
+    for path in hypothesis_files(directory):
         h, found = check_file(path, catalog)
         problems += found
         if h is not None and not found:

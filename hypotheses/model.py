@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -33,6 +34,15 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .canonical import canonical_json, content_digest, sorted_tree
+from .limits import (
+    MAX_ARMS,
+    MAX_CELLS,
+    MAX_LEVERS,
+    MAX_SEED,
+    MAX_SEEDS,
+    MAX_TRIALS,
+    listing,
+)
 from .power import MIN_MODEL_SEEDS
 
 OUTCOMES: tuple[str, ...] = ("confirmed", "refuted", "inconclusive")
@@ -157,11 +167,16 @@ class Seeds(_Model):
                 f"must list at least {MIN_MODEL_SEEDS} model seeds (a two-level bootstrap "
                 "resamples them)"
             )
-        if any(s < 0 for s in v):
-            raise ValueError("model seeds must be non-negative integers")
-        dupes = sorted({s for s in v if v.count(s) > 1})
+        if len(v) > MAX_SEEDS:
+            raise ValueError(f"{len(v)} model seeds (at most {MAX_SEEDS} per hypothesis)")
+        bad = [s for s in v if not 0 <= s < MAX_SEED]
+        if bad:
+            raise ValueError(
+                f"model seeds must be non-negative integers below {MAX_SEED}, got {listing(bad)}"
+            )
+        dupes = sorted(s for s, c in Counter(v).items() if c > 1)
         if dupes:
-            raise ValueError(f"model seeds must be unique, repeated: {dupes}")
+            raise ValueError(f"model seeds must be unique, repeated: {listing(dupes)}")
         return v
 
     @field_validator("initial")
@@ -169,11 +184,17 @@ class Seeds(_Model):
     def _initial(cls, v: tuple[int, ...]) -> tuple[int, ...]:
         if not v:
             raise ValueError("must list at least one seed")
-        if any(s < 0 for s in v):
-            raise ValueError("seeds must be non-negative integers")
-        dupes = sorted({s for s in v if v.count(s) > 1})
+        if len(v) > MAX_SEEDS:
+            raise ValueError(f"{len(v)} seeds (at most {MAX_SEEDS} per hypothesis)")
+        bad = [s for s in v if not 0 <= s < MAX_SEED]
+        if bad:
+            raise ValueError(
+                f"seeds must be non-negative integers below {MAX_SEED}, got {listing(bad)}"
+            )
+        counts = Counter(v)
+        dupes = sorted(s for s, c in counts.items() if c > 1)
         if dupes:
-            raise ValueError(f"seeds must be unique, repeated: {dupes}")
+            raise ValueError(f"seeds must be unique, repeated: {listing(dupes)}")
         return v
 
 
@@ -418,9 +439,13 @@ class Hypothesis(_Model):
                     "'arms.<arm>.params.<name>' ('*' for every arm)"
                 )
             _check_value(value, key)
+        cells = 1
         for key, values in v.items():
             if not values:
                 raise ValueError(f"grid {key!r} must list at least one value")
+            cells *= len(values)
+            if cells > MAX_CELLS:
+                raise ValueError(f"the grid has more than {MAX_CELLS} cells")
             texts = [canonical_json(x) for x in values]
             if len(set(texts)) != len(texts):
                 raise ValueError(f"grid {key!r} repeats a value (each cell must be distinct)")
@@ -431,9 +456,18 @@ class Hypothesis(_Model):
     def _arms(cls, v: dict[str, Arm]) -> dict[str, Arm]:
         if not v:
             raise ValueError("needs at least one arm")
+        if len(v) > MAX_ARMS:
+            raise ValueError(f"{len(v)} arms (at most {MAX_ARMS})")
         for name in v:
             if not _NAME_RE.match(name):
                 raise ValueError(f"arm name {name!r} must be letters, digits, '_' or '-'")
+        return v
+
+    @field_validator("levers")
+    @classmethod
+    def _levers(cls, v: tuple[Lever, ...]) -> tuple[Lever, ...]:
+        if len(v) > MAX_LEVERS:
+            raise ValueError(f"{len(v)} levers (at most {MAX_LEVERS})")
         return v
 
     @field_validator("estimated_trial_seconds")
@@ -480,6 +514,19 @@ class Hypothesis(_Model):
         if "sanity" in self.tags and self.decision.family is not None:
             raise cross_field(
                 "decision.family", "a sanity check stays outside every correction family"
+            )
+        models = len(self.seeds.model) if self.seeds.model else 1
+        trials = (
+            len(self.seeds.initial)
+            * models
+            * len(self.arms)
+            * math.prod(map(len, self.grid.values()))
+        )
+        if trials > MAX_TRIALS:
+            raise cross_field(
+                "seeds.initial",
+                f"{trials} trials (seeds x model seeds x arms x cells; "
+                f"at most {MAX_TRIALS} per hypothesis)",
             )
         for name, arm in self.arms.items():
             clash = sorted(set(arm.overrides) & set(self.grid))

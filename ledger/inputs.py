@@ -53,8 +53,53 @@ def _finite(value: float | None) -> float | None:
     return value
 
 
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+
+
+def storable_problem(value: Any) -> str | None:
+    """Why `value` (a tree of JSON-like values) cannot be stored by every ledger, or None.
+
+    PostgreSQL refuses a NUL character in text and in JSON, and every backend stores integers
+    in 64-bit columns (SQLite raises OverflowError past them, after earlier rows of the same
+    operation were written). Checked on every input, whatever its field, so a new field is
+    covered without saying so.
+    """
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return f"{where or 'text'}: contains a NUL character, which PostgreSQL cannot store"
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int):
+            if not INT64_MIN <= item <= INT64_MAX:
+                return (
+                    f"{where or 'integer'}: a {item.bit_length()}-bit integer does not fit a "
+                    "64-bit integer column"
+                )
+        elif isinstance(item, Mapping):
+            for key, child in item.items():
+                name = f"{where}.{key}" if where else str(key)
+                if isinstance(key, str) and "\x00" in key:
+                    return f"{where or 'key'}: a key contains a NUL character"
+                stack.append((child, name))
+        elif isinstance(item, list | tuple):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+    return None
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        problem = storable_problem(data)
+        if problem is not None:
+            raise ValueError(problem)
+        return data
 
 
 M = TypeVar("M", bound=_In)

@@ -123,12 +123,22 @@ def lineage(session: Session, ref: str) -> list[HypothesisVersion]:
     return [HypothesisVersion.of(r) for r in ordered + descendants]
 
 
+def _row_id(value: str) -> int | None:
+    """`value` as a row id when it is one: ASCII digits within a 64-bit integer column
+    (`str.isdigit` alone accepts '²', and a longer number overflows the driver)."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 19:
+        return None
+    number = int(value)
+    return number if number <= 2**63 - 1 else None
+
+
 def _by_kind(session: Session, kind: str, value: str) -> Record:
     if kind in ("run", "verdict", "lever"):
-        if not value.isdigit():
+        row_id = _row_id(value)
+        if row_id is None:
             raise LedgerError(f"{kind} ids are integers, got {value!r}")
         table: Any = {"run": RunRow, "verdict": VerdictRow, "lever": LeverRow}[kind]
-        row = session.get(table, int(value))
+        row = session.get(table, row_id)
         if row is None:
             raise NotFoundError(f"no {kind} {value}")
         maker: Any = {"run": RunRecord, "verdict": VerdictRecord, "lever": LeverRecord}[kind]
@@ -186,8 +196,9 @@ def get(session: Session, ref: str) -> Record:
     if trial is not None:
         return TrialRecord.of(trial)
     matches: list[Any] = versions_by_prefix(session, ref) + _trials_by_prefix(session, ref)
-    if ref.isdigit():
-        run = session.get(RunRow, int(ref))
+    run_id = _row_id(ref)
+    if run_id is not None:
+        run = session.get(RunRow, run_id)
         if run is not None:
             matches.append(run)
     row = _one(matches, repr(ref))

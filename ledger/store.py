@@ -430,8 +430,11 @@ class Ledger:
             return TrialRecord.of(trial_ops.finish(s, key, result, self._now()))
 
     def fail_trial(self, key: str, error: str) -> TrialRecord:
+        # The error text is the engine's own message, to be kept rather than refused: a NUL
+        # in it (quoted from anywhere) is written out so every backend can store it.
+        text = str(error).replace("\x00", "\\x00")
         with self._write(f"fail trial {key}") as s:
-            return TrialRecord.of(trial_ops.fail(s, key, str(error), self._now()))
+            return TrialRecord.of(trial_ops.fail(s, key, text, self._now()))
 
     def crash_trial(self, key: str, reason: str) -> TrialRecord:
         """Record that a trial's process died under it: `crashed`, claimable again until it
@@ -444,7 +447,7 @@ class Ledger:
         if isinstance(keys, str):
             raise LedgerError("mark_cut takes a sequence of keys, not one string")
         with self._write("mark trials cut") as s:
-            return trial_ops.cut(s, list(keys), reason)
+            return trial_ops.cut(s, list(keys), str(reason).replace("\x00", "\\x00"))
 
     def finished_trials(self, hypothesis_hash: str) -> list[TrialRecord]:
         return self.trials(hypothesis=hypothesis_hash, status="finished")

@@ -51,11 +51,18 @@ class ExperimentKind(Protocol):
     """An experiment kind registered by name, so a hypothesis file can say `experiment = "..."`."""
 
     name: str
-    metrics: frozenset[str]
-    """Every metric name `run` returns (hypothesis validation checks `effect.metric` against it)."""
 
-    params: frozenset[str]
-    """The parameter names `run` accepts in `params` (anything else is a validation error)."""
+    @property
+    def metrics(self) -> frozenset[str]:
+        """Every metric name `run` returns (validation checks `effect.metric` against it)."""
+        ...
+
+    @property
+    def params(self) -> frozenset[str]:
+        """The parameter names `run` accepts in `params` (anything else is a validation error).
+        A parameter named `driver` or `*_driver` names one of the world's drivers, and the
+        catalogue checks its value against them (`engine.experiments.catalog`)."""
+        ...
 
     def validate(self, params: Mapping[str, Any]) -> None:
         """Check one arm's effective params (names, types, ranges, sealed training seeds)

@@ -24,6 +24,8 @@ from worlds import get_world
 from worlds.base import A, S, StepRecord, World
 
 EVAL_SEED_OFFSET = 100_000
+MAX_TRAIN_TRANSITIONS = 2_000_000
+"""Training trajectories x steps per trajectory: more than this cannot be held in memory."""
 DEFAULT_TRAIN_SEEDS: tuple[int, ...] = (0, 1, 2, 3)
 
 
@@ -48,6 +50,11 @@ def training_spec(experiment: str, params: Mapping[str, Any]) -> TrainingSpec:
     if seeds_given is not None and count is not None:
         raise ExperimentError(f"{experiment}: give train_seeds or train_trajectories, not both")
     if count is not None:
+        if count > EVAL_SEED_OFFSET:  # checked before range() allocates the seeds
+            raise ExperimentError(
+                f"{experiment}: train_trajectories {count} > {EVAL_SEED_OFFSET}: its seeds "
+                f"0..{count - 1} would reach the sealed evaluation range"
+            )
         seeds: tuple[int, ...] = tuple(range(count))
     elif seeds_given is not None:
         if not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds_given):
@@ -59,13 +66,20 @@ def training_spec(experiment: str, params: Mapping[str, Any]) -> TrainingSpec:
         seeds = DEFAULT_TRAIN_SEEDS
     bad = [s for s in seeds if not 0 <= s < EVAL_SEED_OFFSET]
     if bad:
+        shown = bad if len(bad) <= 10 else [*bad[:10], "..."]
         raise ExperimentError(
-            f"{experiment}: train_seeds {bad} are outside [0, {EVAL_SEED_OFFSET}): seeds from "
+            f"{experiment}: train_seeds {shown} are outside [0, {EVAL_SEED_OFFSET}): seeds from "
             f"{EVAL_SEED_OFFSET} up are the sealed evaluation range"
         )
     if len(set(seeds)) != len(seeds):
-        raise ExperimentError(f"{experiment}: train_seeds repeat a seed: {list(seeds)}")
-    return TrainingSpec(str(params["train_driver"]), seeds, int(params["train_steps"]))
+        raise ExperimentError(f"{experiment}: train_seeds repeat a seed")
+    steps = int(params["train_steps"])
+    if len(seeds) * steps > MAX_TRAIN_TRANSITIONS:
+        raise ExperimentError(
+            f"{experiment}: {len(seeds)} training trajectories x {steps} steps is more than "
+            f"{MAX_TRAIN_TRANSITIONS} transitions"
+        )
+    return TrainingSpec(str(params["train_driver"]), seeds, steps)
 
 
 def build_world(experiment: str, name: str, config: Mapping[str, Any]) -> World[Any, Any]:

@@ -66,6 +66,7 @@ class ResidualObjective:
             raise ExperimentError(f"{NAME}: arms must use proposer 'graph_rssm'")
         world = ssl_data.network_world(NAME, spec)
         train = data.training_spec(NAME, p)
+
         fitted, examples = data.fitted_proposer(NAME, world, spec.arm, train, spec.seed)
         if not isinstance(fitted, GraphRSSMProposer):  # the arm check above makes this hold
             raise ExperimentError(f"{NAME}: arms must use proposer 'graph_rssm'")

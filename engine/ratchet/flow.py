@@ -179,6 +179,7 @@ def _loop(
 ) -> None:
     """Pick, run, judge, repeat: until the queue is empty or nothing fits the budget."""
     costs = ratchet.cost_model()
+    carried: set[str] = set()
     while ratchet.queue:
         pending = ratchet.pending()
         remaining = trial_deadline - time.time()
@@ -191,6 +192,9 @@ def _loop(
         h = choice.queued.hypothesis
         digest = h.content_hash
         ratchet.skipped.pop(h.id, None)
+        if digest not in carried:
+            carried.add(digest)
+            summary.trials["reused"] += ratchet.carried_over(digest)
         if choice.requests:
             estimates = {r.key: costs.estimate(r, h) for r in choice.requests}
             batches = split_for_workers(batches_for(list(choice.requests)), workers, estimates)

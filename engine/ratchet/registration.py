@@ -48,6 +48,7 @@ from hypotheses import (
     HypothesisError,
     check_file,
     derive_child,
+    hypothesis_files,
     parse_hypothesis,
 )
 
@@ -67,7 +68,7 @@ def _why(gap: Incomplete, trials: Sequence[Any]) -> Incomplete:
 def source_files(directory: Path, catalog: Catalog) -> dict[str, str]:
     """id -> the file it came from (for the ledger's provenance column)."""
     out: dict[str, str] = {}
-    for path in sorted(directory.glob("*.toml")):
+    for path in hypothesis_files(directory):
         h, problems = check_file(path, catalog)
         if h is not None and not problems:
             out.setdefault(h.id, str(path))
@@ -302,6 +303,16 @@ class Ratchet:
             settled = {t.key for t in self.ledger.trials(hypothesis=digest) if t.settled}
             out[digest] = [r for r in self._plan(self.versions[digest]) if r.key not in settled]
         return out
+
+    def carried_over(self, digest: str) -> int:
+        """Trials of this version that an earlier run finished and this run reuses as they are
+        (a resumed run's summary counts them, so "0 reused" means nothing was carried over)."""
+        planned = {r.key for r in self._plan(self.versions[digest])}
+        return sum(
+            1
+            for t in self.ledger.trials(hypothesis=digest, status="finished")
+            if t.key in planned and t.run_id != self.run_id
+        )
 
     def cost_model(self) -> CostModel:
         """Per-trial timings of every finished trial in the ledger."""

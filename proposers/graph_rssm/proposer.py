@@ -15,7 +15,7 @@ decode entropy for comparisons with the flat arm.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -25,28 +25,14 @@ from proposers.base import ProposerError
 from proposers.decoding import MaskCache, constrained_greedy, right_pad
 from proposers.graph_rssm.features import Featurizer, GraphFeatures, graph_width, node_width
 from proposers.graph_rssm.model import GraphRSSMNet, collate
+from proposers.params import GRAPH_DEFAULTS
 from proposers.tokenize.network import EDIT_FIELDS, NetworkCodec
 from proposers.tokenize.vocab import PAD
 from proposers.training.examples import Example, examples_from
-from proposers.training.learned import COMMON_DEFAULTS, LearnedProposer
+from proposers.training.learned import LearnedProposer
 from worlds.network.partition import edit_hosts, is_decidable, observed_prefix
 
 IGNORE = -100
-
-GRAPH_DEFAULTS: Mapping[str, Any] = {
-    **COMMON_DEFAULTS,
-    "train_iters": 800,
-    "batch_size": 32,
-    "d_model": 64,
-    "mp_rounds": 3,
-    "n_layer": 2,
-    "n_head": 2,
-    "block_size": 64,
-    "stoch_dim": 16,
-    "signal": "belief_var",
-    "objective": "likelihood",
-    "observed_fraction": 0.5,
-}
 
 
 class GraphRSSMProposer(LearnedProposer):

@@ -20,6 +20,7 @@ import torch
 
 from proposers.base import Prediction, ProposerError
 from proposers.device import configure_torch, resolve_device
+from proposers.params import COMMON_DEFAULTS, check_params
 from proposers.tokenize.codec import codec_for, vocab_fingerprint
 from proposers.tokenize.interface import UntokenizableError, WorldCodec
 from proposers.training.cache import WeightCache, code_version, content_key, digest
@@ -27,29 +28,6 @@ from proposers.training.corrupt import corrupt_filesystem, corrupt_network
 from proposers.training.examples import Example, examples_from, inject_noise, self_forced
 from proposers.training.trainer import Trainer
 from worlds.base import A, S, StepRecord, World
-
-COMMON_DEFAULTS: Mapping[str, Any] = {
-    "train_iters": 600,
-    "lr": 3e-3,
-    "batch_size": 0,  # 0: full batch
-    "model_seed": -1,  # -1: the seed handed to fit()
-    "max_edits": 64,
-    "max_run": 256,
-    "max_tokens": 1024,
-    "noise_prob": 0.0,
-    "noise_magnitude": 1,
-    "noise_seed": 0,
-    "self_force": 0.0,  # max sample probability of the scheduled-sampling ramp
-    "refresh_every": 200,
-    "online_lr": 1e-3,
-    "online_steps": 1,
-    "replay": False,
-    "replay_updates": 5,
-    "replay_batch": 8,
-    "device": "auto",
-    "threads": 1,
-    "cache": True,
-}
 
 REPLAY_SALT = 0x5EED
 
@@ -60,41 +38,6 @@ _RUNTIME_ONLY = frozenset(
     {"online_lr", "online_steps", "replay", "replay_updates", "replay_batch", "threads", "cache",
      "max_edits", "max_run", "max_tokens", "device"}
 )  # fmt: skip
-
-
-def check_params(
-    proposer: str, defaults: Mapping[str, Any], given: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Merge `given` over `defaults`, rejecting unknown names and wrong types by name."""
-    unknown = sorted(set(given) - set(defaults))
-    if unknown:
-        raise ProposerError(
-            f"{proposer}: unknown parameter(s) {unknown} (known: {', '.join(sorted(defaults))})"
-        )
-    merged = dict(defaults)
-    for name, value in given.items():
-        want = type(defaults[name])
-        ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
-        if want is float and isinstance(value, int) and not isinstance(value, bool):
-            value, ok = float(value), True
-        if not ok:
-            raise ProposerError(
-                f"{proposer}: parameter {name!r} must be {want.__name__}, got {value!r}"
-            )
-        merged[name] = value
-    for name in ("train_iters", "refresh_every", "online_steps", "replay_batch", "threads"):
-        if merged[name] < 1:
-            raise ProposerError(f"{proposer}: parameter {name!r} must be >= 1")
-    for name in ("noise_prob", "self_force"):
-        if not 0.0 <= merged[name] <= 1.0:
-            raise ProposerError(f"{proposer}: parameter {name!r} must be in [0, 1]")
-    if merged["lr"] <= 0 or merged["online_lr"] <= 0:
-        raise ProposerError(f"{proposer}: learning rates must be > 0")
-    if merged["batch_size"] < 0 or min(merged["max_edits"], merged["max_run"]) < 1:
-        raise ProposerError(f"{proposer}: batch_size >= 0, max_edits and max_run >= 1")
-    if merged["max_tokens"] < 8:
-        raise ProposerError(f"{proposer}: max_tokens must be >= 8")
-    return merged
 
 
 class LearnedProposer(ABC, Generic[S, A]):
