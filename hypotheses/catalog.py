@@ -13,6 +13,9 @@ from types import MappingProxyType
 from typing import Any
 
 ParamsCheck = Callable[[Mapping[str, Any]], None]
+SearchCheck = Callable[[Any], list[tuple[str, str]]]
+"""Checks a `[search]` table against the engine's registries (the proposer's parameters, the
+controllers, the judge's denylist); returns (field inside `search`, reason) problems."""
 """Checks one arm's effective parameters in one cell; raises ValueError saying what is wrong."""
 
 
@@ -46,6 +49,7 @@ class Catalog:
     worlds: frozenset[str]
     proposers: frozenset[str]
     experiments: Mapping[str, ExperimentInfo] = field(default_factory=dict)
+    search_check: SearchCheck | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "worlds", frozenset(self.worlds))

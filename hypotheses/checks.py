@@ -76,6 +76,8 @@ def catalog_problems(h: Hypothesis, catalog: Catalog) -> list[Problem]:
         )
     if not names and info.check is not None:
         names += _value_problems(h, info.check)
+    if h.search is not None and catalog.search_check is not None:
+        names += [(f"search.{f}" if f else "search", r) for f, r in catalog.search_check(h.search)]
     return problems + names
 
 

@@ -34,8 +34,11 @@ Public API (stable; the engine and CLI build on it):
   - `get(ref)`: any row by `run:3`, `verdict:7`, `lever:2`, `trial:<key>`,
     `hypothesis:<hash|id>`, or a bare hypothesis id / hash / key / prefix (>= 4 chars) / run
     id. `export() -> dict` (everything, JSON-serializable).
+  - `add_candidate(...)`, `flag_candidate(id, recheck_key)`, `settle_candidate(id, ...)`,
+    `candidates(search_hash=None, search_seed=None)`: configuration-search candidates
+    (`search_ops`), one row per proposal slot, settled once.
 - Records (frozen dataclasses, `.to_dict()`): `HypothesisVersion`, `RunRecord`,
-  `TrialRecord`, `VerdictRecord`, `LeverRecord`.
+  `TrialRecord`, `VerdictRecord`, `LeverRecord`, `SearchCandidate`.
 - Errors: `LedgerError` (base, one line), `SchemaError`, `ImmutableTrialError`,
   `NotFoundError`.
 - `default_url(data_dir)` -> `sqlite:///<data_dir>/ledger.db`; `trial_key(hypothesis_hash,
@@ -48,6 +51,7 @@ from .connect import default_url
 from .errors import ImmutableTrialError, LedgerError, NotFoundError, SchemaError
 from .jsonutil import trial_key
 from .records import HypothesisVersion, LeverRecord, Record, RunRecord, TrialRecord, VerdictRecord
+from .search_ops import SearchCandidate
 from .store import Ledger
 from .tables import MAX_CRASHES, OUTCOMES, RUN_STATUSES, TRIAL_STATUSES
 
@@ -72,6 +76,7 @@ __all__ = [
     "Record",
     "RunRecord",
     "SchemaError",
+    "SearchCandidate",
     "TrialRecord",
     "VerdictRecord",
     "default_url",
