@@ -267,7 +267,7 @@ def _normal(name: str, value: Any) -> str | None:
                 {k: _plain(v if isinstance(v, Arm) else Arm.model_validate(v))
                  for k, v in dict(value).items()}
             )  # fmt: skip
-        model = {"effect": Effect, "decision": Decision}[name]
+        model: type[BaseModel] = Effect if name == "effect" else Decision
         return canonical_json(
             _plain(value if isinstance(value, model) else model.model_validate(value))
         )

@@ -13,6 +13,7 @@ from hypotheses import Catalog, ExperimentInfo
 
 def build_catalog() -> Catalog:
     from engine.experiments import EXPERIMENTS
+    from engine.search.checks import search_problems
     from proposers import proposer_names
     from worlds import WORLD_NAMES
 
@@ -27,4 +28,5 @@ def build_catalog() -> Catalog:
             )
             for name, kind in EXPERIMENTS.items()
         },
+        search_check=search_problems,
     )
