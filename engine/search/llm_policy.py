@@ -27,7 +27,7 @@ from typing import Any
 
 from engine.search import space as sp
 from engine.search.controllers import Coordinate
-from engine.search.seams import Proposal, SearchView
+from engine.search.seams import Proposal, SearchView, Seen
 from hypotheses import canonical_json
 from hypotheses.search import Range
 
@@ -108,6 +108,7 @@ class LLMController:
         fallback = Coordinate()
         for _ in range(count):
             best = view.best
+            view = _with_pending(view, out)
             raw: str | None = None
             try:
                 if complete is None:
@@ -145,6 +146,18 @@ class LLMController:
         return out
 
 
+def _with_pending(view: SearchView, pending: list[Proposal]) -> SearchView:
+    """The view plus this generation's proposals so far (unscored), so the model sees them."""
+    if not pending:
+        return view
+    start = max(c.idx for c in view.history) + 1
+    extra = [
+        Seen(start + i, view.generation, dict(p.config), p.parent, None, False, p.move, p.refused)
+        for i, p in enumerate(pending)
+    ]
+    return SearchView(view.search, view.base, [*view.history, *extra], view.generation)
+
+
 def direction_move(view: SearchView, before: Mapping[str, Any], edit: Mapping[str, Any]) -> str:
     """`knob:+` / `knob:-` for a one-knob edit with a direction, else `k=v,...`."""
     if len(edit) == 1:
@@ -165,15 +178,21 @@ def stub_policy(prompt: str) -> str:
     """A deterministic policy over the prompt alone (see the module note)."""
     space: dict[str, Any] = {}
     best: dict[str, Any] = {}
+    base: dict[str, Any] = {}
     rows: list[tuple[str, bool]] = []
+    edits: set[str] = set()
     for line in prompt.splitlines():
         if line.startswith("SPACE: "):
             space = json.loads(line[len("SPACE: ") :])
         elif line.startswith("BEST: "):
             best = json.loads(line[len("BEST: ") :])
+        elif line.startswith("BASE: "):
+            base = json.loads(line[len("BASE: ") :])
         elif line.startswith("| ") and not line.startswith("| idx"):
             cells = [c.strip() for c in line.strip("|").split("|")]
             rows.append((cells[4], cells[3] == "yes"))
+            if cells[2] != "refused":
+                edits.add(canonical_json(json.loads(cells[5])))
     directions = [f"{k}:{d}" for k in sorted(space) for d in ("+", "-")]
     kept = [move for move, was_kept in rows if was_kept and move in directions]
     used = {move for move, _ in rows}
@@ -181,7 +200,11 @@ def stub_policy(prompt: str) -> str:
     for move in order:
         knob, sign = move.split(":")
         value = _step(space[knob], best.get(knob), 1 if sign == "+" else -1)
-        if value is not None and value != best.get(knob):
+        if value is None or value == best.get(knob):
+            continue
+        config = {**best, knob: value}
+        edit = {k: v for k, v in config.items() if k not in base or base[k] != v}
+        if canonical_json(edit) not in edits:
             return json.dumps({knob: value})
     return "{}"
 
