@@ -282,6 +282,7 @@ def test_export_is_json_and_complete(ledger: Ledger) -> None:
         "trials": 1,
         "verdicts": 1,
         "levers": 1,
+        "search_candidates": 0,
     }
     assert data["schema_revision"] == ledger.schema_revision()
     assert data["hypotheses"][0]["content"] == content("H1")
