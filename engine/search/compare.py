@@ -5,10 +5,11 @@ the same trial budget?) are claims over search seeds. This kind makes one search
 the arm's proposer and parameters are the search's proposer and base, the experiment
 parameters hold the space, objective, budget and controller (an arm's `overrides` sets the
 controller), and the trial seed is the search seed. The search runs in memory with the same
-controllers, screen and keep rule as a ledger search, scored on the seal's cells (drawn from
-the search's content minus the controller, so every arm of a comparison is scored on the same
-frozen cells), and returns how far it got. Paired over search seeds and bootstrapped like any
-arm comparison, that is "at matched trial budget".
+controllers, screen and keep rule as a ledger search, scored on the seal's cells (drawn for
+the problem, not the controller: every arm of a comparison is scored on the same frozen
+cells, those of a `config_search` of the same problem), and returns how far it got. Paired
+over search seeds and bootstrapped like any arm comparison, that is "at matched trial
+budget".
 
 Differences from a ledger search, on purpose: candidates are not ledger rows (the trial's
 metrics are the record, and the trial replays), and there is no anomaly re-check.
@@ -23,9 +24,9 @@ from engine.experiments.base import ExperimentError, TrialSpec
 from engine.experiments.params import Param, resolve
 from engine.search import space as sp
 from engine.search.gate import PARAMS as GATE_PARAMS
-from engine.search.gate import open_seal, score_on_cells
+from engine.search.gate import open_seal, problem_key, score_on_cells
 from engine.search.seams import SearchView, Seen, controller_rng, keep_if_better
-from hypotheses import canonical_json, content_digest
+from hypotheses import canonical_json
 from hypotheses.search import Search
 
 NAME = "search_compare"
@@ -75,10 +76,9 @@ class SearchCompare:
 
         controller = get_controller(search.controller)
         gate_params = {k: p[k] for k in GATE_PARAMS if k in spec.params}
-        shared = {k: v for k, v in p.items() if k != "controller"}
-        cells_key = content_digest(
-            {"world": spec.world, "config": dict(spec.world_config), "search": shared,
-             "proposer": spec.arm.proposer, "base": dict(spec.arm.params)}
+        cells_key = problem_key(
+            spec.world, spec.world_config, gate_params, spec.arm.proposer, spec.arm.params,
+            search.objective,
         )  # fmt: skip
         seeds = open_seal().cells(cells_key, "primary", search.eval_cells)
         scores: dict[str, float] = {}

@@ -29,7 +29,7 @@ from engine.execution.trials import TrialRequest, code_version, trial_key
 from engine.experiments.base import ArmSpec, TrialSpec
 from engine.search import space as sp
 from engine.search.controllers import get_controller
-from engine.search.gate import GATE_KEY, Seal, gate_settings, open_seal
+from engine.search.gate import GATE_KEY, Seal, gate_settings, open_seal, problem_key
 from engine.search.llm_policy import Complete
 from engine.search.seams import SearchView, Seen, controller_rng, improves, keep_if_better
 from hypotheses import Hypothesis
@@ -74,6 +74,11 @@ class SearchDriver:
         self.code = code_version(self.hypothesis.world, self.hypothesis.world_config)
         kw = {"complete": self.complete} if self.complete is not None else {}
         self.controller = get_controller(self.spec.controller, **kw)
+        h = self.hypothesis
+        self.cells_key = problem_key(
+            h.world, h.world_config, h.params, self.spec.proposer, self.spec.base,
+            self.spec.objective,
+        )  # fmt: skip
 
     @property
     def spec(self) -> Search:
@@ -95,7 +100,7 @@ class SearchDriver:
         h, s = self.hypothesis, self.spec
         arm = f"cand-{sp.config_digest(config)[:16]}"
         gate = gate_settings(
-            search_hash=self.digest,
+            search_hash=self.cells_key,
             seal_digest=self.seal.digest,
             eval_set=eval_set,
             eval_cells=s.eval_cells,

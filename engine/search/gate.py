@@ -2,12 +2,13 @@
 
 **The seal.** A secret of 32 random bytes under the data directory (`<VERISIM_HOME>/seal/
 search.key`, created once, owner-only). The evaluation cells of a search, (world config, seed)
-pairs, are drawn from it by HMAC: `seed = 1_000_000 + HMAC(secret, search hash : set : i) mod
-2^30`. Nothing a candidate, proposer or controller reads holds the secret or the seeds: the
-trial spec and the ledger carry only the seal's sha256 digest (so a replay can tell that the
+pairs, are drawn from it by HMAC: `seed = 1_000_000 + HMAC(secret, problem : set : i) mod
+2^30`, where the problem is everything but the controller and budget (`problem_key`).
+Nothing a candidate, proposer or controller reads holds the secret or the seeds: the trial spec and the ledger carry only the seal's sha256 digest (so a replay can tell that the
 same seal is in place) and the name of the set (`primary`, or `recheck` for the anomaly
-screen's second set). The cells depend on the search version, never on the candidate, so every
-candidate of a search is scored on the same frozen states, generated independently of it.
+screen's second set). The cells depend on the problem, never on the candidate, so every
+candidate of a search, and every search of the same problem whatever its controller, is scored
+on the same frozen states, generated independently of the candidate.
 
 Sealed seeds start at 1_000_000, above the hypotheses' evaluation range (100_000 + trial seed)
 and far above every training seed (< 100_000), so a confirmation hypothesis on ordinary trial
@@ -37,6 +38,7 @@ from engine.experiments.horizon_curve import TRAINING_PARAMS
 from engine.experiments.one_step import predictions
 from engine.experiments.params import Param, at_least, resolve, resolve_values
 from engine.experiments.scoring import token_accuracy
+from hypotheses import content_digest
 from hypotheses.search import OBJECTIVES, SEARCH_EXPERIMENT
 
 SEALED_SEED_BASE = 1_000_000
@@ -116,6 +118,30 @@ def open_seal(home: Path | None = None, *, create: bool = True) -> Seal:
     return Seal(secret, path)
 
 
+def problem_key(
+    world: str,
+    world_config: Mapping[str, Any],
+    params: Mapping[str, Any],
+    proposer: str,
+    base: Mapping[str, Any],
+    objective: str,
+) -> str:
+    """What the sealed cells are drawn for: the problem (world, config, scoring and training
+    parameters, proposer, base, objective), not the controller or the budget. So searches of
+    one problem with different controllers, and the arms of a `search_compare`, are scored on
+    the same frozen cells and their scores compare; a different problem gets other cells."""
+    return content_digest(
+        {
+            "world": world,
+            "world_config": dict(world_config),
+            "params": {k: v for k, v in params.items() if k != GATE_KEY},
+            "proposer": proposer,
+            "base": dict(base),
+            "objective": objective,
+        }
+    )
+
+
 def gate_settings(
     *,
     search_hash: str,
@@ -125,7 +151,8 @@ def gate_settings(
     objective: str,
     ceiling: int | None,
 ) -> dict[str, Any]:
-    """The spec's `gate` entry: everything the score depends on, minus the secret."""
+    """The spec's `gate` entry: everything the score depends on, minus the secret
+    (`search_hash` is the `problem_key` the cells are drawn for)."""
     return {
         "search": search_hash,
         "seal": seal_digest,

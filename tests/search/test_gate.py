@@ -29,6 +29,16 @@ def test_the_seal_is_created_once_owner_only_and_draws_fixed_cells(home: Path) -
     assert seal.digest[:12] in repr(seal) and str(cells[0]) not in repr(seal)
 
 
+def test_searches_of_one_problem_share_cells_whatever_their_controller(
+    home: Path, ledger: Ledger
+) -> None:
+    a = run_search(ledger, search_hypothesis(controller="bandit"), home=home, stop_after=0)
+    b = run_search(ledger, search_hypothesis(controller="optuna"), home=home, stop_after=0)
+    c = run_search(ledger, search_hypothesis(objective="delta_exact"), home=home, stop_after=0)
+    assert a.hypothesis.content_hash != b.hypothesis.content_hash
+    assert a.cells_key == b.cells_key != c.cells_key
+
+
 def test_another_data_directory_has_another_seal(tmp_path: Path) -> None:
     a, b = open_seal(tmp_path / "a"), open_seal(tmp_path / "b")
     assert a.digest != b.digest
@@ -40,8 +50,8 @@ def test_nothing_a_candidate_or_controller_reads_holds_the_sealed_cells(
 ) -> None:
     h = search_hypothesis()
     driver = run_search(ledger, h, home=home)
-    cells = driver.seal.cells(h.content_hash, "primary", 2) + driver.seal.cells(
-        h.content_hash, "recheck", 2
+    cells = driver.seal.cells(driver.cells_key, "primary", 2) + driver.seal.cells(
+        driver.cells_key, "recheck", 2
     )
     rows = ledger.candidates(h.content_hash)
     view = driver.view(rows)
