@@ -4,8 +4,9 @@
 search.key`, created once, owner-only). The evaluation cells of a search, (world config, seed)
 pairs, are drawn from it by HMAC: `seed = 1_000_000 + HMAC(secret, problem : set : i) mod
 2^30`, where the problem is everything but the controller and budget (`problem_key`).
-Nothing a candidate, proposer or controller reads holds the secret or the seeds: the trial spec and the ledger carry only the seal's sha256 digest (so a replay can tell that the
-same seal is in place) and the name of the set (`primary`, or `recheck` for the anomaly
+Nothing a candidate, proposer or controller reads holds the secret or the seeds: the trial spec
+and the ledger carry only the seal's sha256 digest (so a replay can tell that the same seal is
+in place) and the name of the set (`primary`, or `recheck` for the anomaly
 screen's second set). The cells depend on the problem, never on the candidate, so every
 candidate of a search, and every search of the same problem whatever its controller, is scored
 on the same frozen states, generated independently of the candidate.
