@@ -7,10 +7,10 @@ and the search seed:
 - `space`: the knob space (values, neighbours, sampling) and the refusal of candidates that
   leave it or touch the judge (`screen`).
 - `gate`: the sealed evaluation cells (a secret under the data directory; only its digest is
-  ever written down), the `config_search` experiment kind that scores one candidate on them,
-  and the anomaly screen's threshold.
-- `seams`: the three protocols of SPEC-4 §3 (`EditProposer`, `Gate`, `Controller`), the
-  history a controller may read (`SearchView`), and the fixed keep rule (`keep_if_better`).
+  ever written down), the `SealedGate` (screen + scoring trial; `GATES`), and the
+  `config_search` experiment kind that scores one candidate on them.
+- `seams`: the protocols of SPEC-4 §3 (`Controller`, `Gate`), the history a controller may
+  read (`SearchView`), and the fixed keep rule (`keep_if_better`).
 - `controllers`: `coordinate`, `evolutionary`, `bandit`, `optuna`, `llm`, by name
   (`CONTROLLERS`, `get_controller`); `llm_policy` holds the LLM prompt, reply parsing and the
   deterministic stub used in tests.

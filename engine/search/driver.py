@@ -25,13 +25,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.execution.trials import TrialRequest, code_version, trial_key
-from engine.experiments.base import ArmSpec, TrialSpec
+from engine.execution.trials import TrialRequest
 from engine.search import space as sp
 from engine.search.controllers import get_controller
-from engine.search.gate import GATE_KEY, Seal, gate_settings, open_seal, problem_key
+from engine.search.gate import Seal, SealedGate, open_seal
 from engine.search.llm_policy import Complete
-from engine.search.seams import SearchView, Seen, controller_rng, improves, keep_if_better
+from engine.search.seams import (
+    Gate,
+    SearchView,
+    Seen,
+    controller_rng,
+    improves,
+    keep_if_better,
+)
 from hypotheses import Hypothesis
 from hypotheses.search import SEARCH_EXPERIMENT, Search
 
@@ -71,14 +77,14 @@ class SearchDriver:
         if self.hypothesis.search is None:
             raise ValueError(f"{self.hypothesis.id} is not a {SEARCH_EXPERIMENT} file")
         self.seal = open_seal(self.home)
-        self.code = code_version(self.hypothesis.world, self.hypothesis.world_config)
+        self.gate: Gate = SealedGate(self.hypothesis, self.seal)
         kw = {"complete": self.complete} if self.complete is not None else {}
         self.controller = get_controller(self.spec.controller, **kw)
-        h = self.hypothesis
-        self.cells_key = problem_key(
-            h.world, h.world_config, h.params, self.spec.proposer, self.spec.base,
-            self.spec.objective,
-        )  # fmt: skip
+
+    @property
+    def cells_key(self) -> str:
+        """What the gate draws this search's sealed cells for (never the cells)."""
+        return str(getattr(self.gate, "cells_key", ""))
 
     @property
     def spec(self) -> Search:
@@ -97,26 +103,8 @@ class SearchDriver:
 
     def request(self, config: Mapping[str, Any], eval_set: str, seed: int) -> TrialRequest:
         """The trial that scores `config` on one sealed set (its key names the config)."""
-        h, s = self.hypothesis, self.spec
-        arm = f"cand-{sp.config_digest(config)[:16]}"
-        gate = gate_settings(
-            search_hash=self.cells_key,
-            seal_digest=self.seal.digest,
-            eval_set=eval_set,
-            eval_cells=s.eval_cells,
-            objective=s.objective,
-            ceiling=s.ceiling,
-        )
-        spec = TrialSpec(
-            world=h.world,
-            world_config=dict(h.world_config),
-            experiment=SEARCH_EXPERIMENT,
-            params={**h.params, GATE_KEY: gate},
-            arm=ArmSpec(proposer=s.proposer, params=dict(config)),
-            seed=seed,
-        )
-        key = trial_key(self.digest, eval_set, arm, seed, self.code)
-        return TrialRequest(key, self.digest, h.id, eval_set, arm, seed, self.code, spec)
+        request: TrialRequest = self.gate.request(config, eval_set, seed)
+        return request
 
     def requests(self) -> list[TrialRequest]:
         """Every search seed's pending trials (proposing the next generation where due)."""
@@ -269,7 +257,7 @@ class SearchDriver:
         proposals = self.controller.propose(view, count, rng)
         idx = max(r.idx for r in rows) + 1
         for p in proposals:
-            reason = p.refused or sp.screen(self.spec, self.spec.base, p.config)
+            reason = p.refused or self.gate.screen(p.config)
             self.ledger.add_candidate(
                 search_hash=self.digest,
                 search_seed=seed,

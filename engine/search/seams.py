@@ -1,11 +1,13 @@
 """The seams of SPEC-4 §3 as small protocols, the history a controller may read, and the keep
 rule that no controller can change.
 
-- `EditProposer` produces a candidate configuration from a parent and the history.
-- `Controller` decides which parents to work from and how many candidates a generation gets
-  from which proposer; each is registered by name (`controllers.CONTROLLERS`).
-- `Gate` scores a candidate (the engine's gate is `gate.ConfigSearchGate`, run as a trial) and
-  screens it before it runs.
+- `Controller` (SPEC-4's proposer and controller in one): from the history, choose the parents
+  and produce the next generation's candidate configurations. Registered by name in
+  `controllers.CONTROLLERS`; a file's `[search] controller` picks one.
+- `Gate`: screen a candidate before it runs and hand out the trial that scores it on one
+  sealed set. Registered by name in `gate.GATES` (one today, `sealed`); the score itself is the
+  `config_search` experiment kind, run as a trial like any other.
+- The keep rule (`keep_if_better`) is not a seam: it is fixed (DD-AR3).
 
 A controller reads a `SearchView`: the space, the base, and per candidate its configuration,
 parent, loss (lower is better), kept flag and move. Nothing in it names an evaluation cell, a
@@ -79,10 +81,6 @@ class Proposal:
     notes: Mapping[str, Any] = field(default_factory=dict)
 
 
-class EditProposer(Protocol):
-    def propose(self, view: SearchView, parent: Seen, rng: random.Random) -> Proposal: ...
-
-
 class Controller(Protocol):
     name: str
 
@@ -93,8 +91,15 @@ class Controller(Protocol):
 
 
 class Gate(Protocol):
+    digest: str
+    """The seal's sha256 (what the ledger records of it)."""
+
     def screen(self, config: Mapping[str, Any]) -> str | None:
         """Why `config` may not run (the judge's denylist, the space, the ceiling), or None."""
+        ...
+
+    def request(self, config: Mapping[str, Any], eval_set: str, seed: int) -> Any:
+        """The trial (`TrialRequest`) that scores `config` on `eval_set` for search `seed`."""
         ...
 
 
