@@ -26,7 +26,7 @@ from typing import Any
 from engine.execution.trials import TrialRequest, plan_trials
 from engine.judging.verdicts import CellVerdict, Incomplete, TrialResult, judge, summary_line
 from engine.ratchet.scheduler import CostModel, FinishedTiming, Queued
-from engine.search.confirm import confirmation_hypothesis, confirmation_id
+from engine.search.confirm import CONFIRM_TAG, confirmation_hypothesis, confirmation_id
 from engine.search.driver import SearchDriver
 from hypotheses import (
     Catalog,
@@ -273,9 +273,13 @@ class Ratchet:
         return conclusion
 
     def _pull_levers(self, h: Hypothesis, conclusion: Conclusion, outcomes: Sequence[str]) -> None:
-        """Fire the levers of every outcome the version reached (each lever once)."""
+        """Fire the levers of every outcome the version reached (each lever once). A search has
+        no verdict of its own: its confirmation's outcome fires the search's levers."""
         if not outcomes:
             return
+        search = self.versions.get(h.parent or "")
+        if CONFIRM_TAG in h.tags and search is not None and search.search is not None:
+            self._pull_levers(search, conclusion, outcomes)
         verdict_ids = {v.outcome: v.id for v in self.ledger.verdicts(hypothesis=h.content_hash)}
         for outcome in dict.fromkeys(outcomes):
             for lever in h.levers_for(outcome):

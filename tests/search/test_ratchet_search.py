@@ -31,12 +31,22 @@ CHEAP: dict[str, Any] = {
 
 
 def _write_registry(root: Path) -> Path:
+    from search_fixtures import _toml_value
+
     registry = root / "registry"
     registry.mkdir()
     data = search_data(space={"train_iters": [1, 30]}, trials=1, generation=1)
     data["search"]["base"]["train_iters"] = 1  # planted: 30 iterations are far better
     data["priority"] = 900
-    (registry / "search.toml").write_text(to_toml(data))
+    data["levers"] = [
+        {"when": outcome, "id": f"on-{outcome}", "why": "the confirmation decides", "next": "CHEAP"}
+        for outcome in ("confirmed", "refuted", "inconclusive")
+    ]
+    levers = data.pop("levers")
+    text = to_toml(data)
+    for lever in levers:
+        text += "[[levers]]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in lever.items())
+    (registry / "search.toml").write_text(text)
     cheap = to_toml(CHEAP)
     cheap += '[arms.oracle]\nproposer = "oracle"\n[arms.null]\nproposer = "null"\n'
     cheap += '[effect]\nmetric = "horizon"\nkind = "difference"\ntreatment = "oracle"\n'
@@ -97,6 +107,11 @@ def test_a_search_runs_in_the_ratchet_and_registers_its_confirmation(
     verdicts = [v for v in views.verdicts(ledger) if v["hypothesis"] == "S-flat/confirm-seed0"]
     assert len(verdicts) == 1 and verdicts[0]["outcome"] in OUTCOMES
     assert verdicts[0]["estimate"] < 0  # best minus base bits-to-correct: the planted gain
+    # The search's own levers fire on its confirmation's outcome.
+    fired = ledger.levers(parent_hash=search.content_hash)
+    assert [(lv.lever_id, lv.when) for lv in fired] == [
+        (f"on-{verdicts[0]['outcome']}", verdicts[0]["outcome"])
+    ]
     report = search_views.search_report(ledger, "S-flat")
     assert report["confirmations"] == {"S-flat/confirm-seed0": verdicts[0]["outcome"]}
     # A second ratchet on the same ledger has nothing left to do.

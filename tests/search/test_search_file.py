@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from engine.cli.app import app
 from engine.experiments.catalog import build_catalog
-from hypotheses import HypothesisError, parse_hypothesis
+from hypotheses import HypothesisError, derive_child, parse_hypothesis
 
 
 def problems(data: dict[str, Any]) -> str:
@@ -72,3 +72,20 @@ def test_validate_command_refuses_a_bad_search_file_in_one_line(tmp_path: Path) 
     result = CliRunner().invoke(app, ["hypotheses", "validate", str(path)])
     assert result.exit_code == 2
     assert "unknown controller 'annealing'" in result.output
+
+
+def test_a_search_lever_can_change_the_search_and_rederives_the_arm() -> None:
+    data = search_data()
+    data["levers"] = [
+        {"when": "refuted", "id": "wider", "why": "w",
+         "set": {"search.trials": 12, "search.space.d_model": [8, 16], "search.base.d_model": 16}},
+    ]  # fmt: skip
+    h = parse_hypothesis(data, catalog=build_catalog())
+    child = derive_child(h, h.levers[0], catalog=build_catalog())
+    assert child.search is not None and child.search.trials == 12
+    assert child.search.space["d_model"] == [8, 16]
+    assert child.arms["base"].params["d_model"] == 16 and child.parent == h.content_hash
+    data["levers"][0]["set"] = {"search.space.seal": [1]}
+    hostile = parse_hypothesis(data, catalog=build_catalog())
+    with pytest.raises(HypothesisError, match="parameter of the judge"):
+        derive_child(hostile, hostile.levers[0], catalog=build_catalog())
