@@ -13,7 +13,9 @@ Public API (stable; the engine and CLI build on it):
   (`Effect(metric, kind, treatment, control)`), decision (`Decision(direction, threshold,
   confidence=.95, equivalence, correction_family)`), gate (optional `Gate(metric, direction,
   threshold, arms, why)`: a competence check judged before the effect), levers
-  (`Lever(when, id, why, set_ [TOML key "set"], next)`), estimated_trial_seconds, tags, parent; and
+  (`Lever(when, id, why, set_ [TOML key "set"], next)`), estimated_trial_seconds, tags, parent,
+  search (`Search`, the `[search]` table of an `experiment = "config_search"` file, whose arms /
+  effect / decision are derived from it; None otherwise); and
   `.canonical() -> dict`, `.content_hash`, `.cells() -> list[Cell]`, `.depth`,
   `.root_id`, `.lever_path`, `.gated_arms`, `.levers_for(outcome)`.
 - `Cell(cell_id, values, params)`: `cell_id` is `""` without a grid, else `k=v,...` with
@@ -30,6 +32,8 @@ Public API (stable; the engine and CLI build on it):
 - `canonical_json(obj)`, `content_digest(obj)`: the hashing the ledger re-checks.
 - `default_registry_dir()`: the shipped `hypotheses/registry/` folder.
 - `OUTCOMES`: ("confirmed", "refuted", "inconclusive").
+- `Search`, `Range` (`hypotheses.search`): the search table and a numeric knob's range;
+  `Catalog(search_check=...)` lets the engine check a table against its registries.
 """
 
 from .canonical import canonical_json, content_digest
@@ -39,6 +43,7 @@ from .errors import HypothesisError, HypothesisErrors
 from .loader import check_file, load_directory, load_hypothesis, validate_directory
 from .model import OUTCOMES, Arm, Cell, Decision, Effect, Gate, Hypothesis, Lever, Seeds
 from .registry_dir import default_registry_dir
+from .search import Range, Search
 from .validate import parse_hypothesis
 
 __all__ = [
@@ -54,6 +59,8 @@ __all__ = [
     "HypothesisError",
     "HypothesisErrors",
     "Lever",
+    "Range",
+    "Search",
     "Seeds",
     "canonical_json",
     "check_file",
