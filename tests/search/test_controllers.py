@@ -143,3 +143,28 @@ def test_unknown_controller_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown controller 'x'"):
         get_controller("x")
     assert set(SEARCHING) | {"llm"} == set(CONTROLLERS)
+
+
+def test_a_live_model_is_reached_only_through_the_command_variable(
+    home: Path, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shlex
+    import sys
+
+    h = search_hypothesis(controller="llm", trials=2, generation=1)
+    monkeypatch.delenv("VERISIM_LLM_COMMAND", raising=False)
+    run_search(ledger, h, home=home)
+    refused = [r for r in ledger.candidates(h.content_hash) if r.status == "refused"]
+    assert len(refused) == 2 and all("VERISIM_LLM_COMMAND is not set" in (r.reason or "")
+                                     for r in refused)  # fmt: skip
+    reply = "import sys; sys.stdin.read(); print('{\"train_iters\": 8}')"
+    monkeypatch.setenv(
+        "VERISIM_LLM_COMMAND", f"{shlex.quote(sys.executable)} -c {shlex.quote(reply)}"
+    )
+    other = search_hypothesis(controller="llm", trials=2, generation=1, eval_cells=3)
+    run_search(ledger, other, home=home)
+    rows = ledger.candidates(other.content_hash)
+    assert rows[1].controller == "llm" and dict(rows[1].edit) == {"train_iters": 8}
+    assert rows[1].proposal is not None and rows[1].move == "train_iters:+"
+    assert rows[2].status == "refused" and "already tried" in (rows[2].reason or "")
+    assert rows[3].controller == "llm>coordinate"
