@@ -41,7 +41,6 @@ from engine.search.seams import (
 from hypotheses import Hypothesis
 from hypotheses.search import SEARCH_EXPERIMENT, Search
 
-SETTLED = ("finished", "failed")
 MAX_STALLED_GENERATIONS = 3
 """A search whose controller proposes nothing runnable this many generations in a row ends."""
 
@@ -144,9 +143,9 @@ class SearchDriver:
                 best = row.best_after
                 continue
             trial = self.ledger.get_trial(row.trial_key)
-            if trial is None or trial.status not in SETTLED:
+            if trial is None or not trial.settled:
                 break
-            if trial.status == "failed":
+            if trial.status != "finished":  # failed, or crashed as often as allowed
                 self.ledger.settle_candidate(
                     row.id,
                     **_settled("failed", None, None, False, best, f"trial failed: {trial.error}"),
@@ -169,7 +168,7 @@ class SearchDriver:
                     self.ledger.flag_candidate(row.id, recheck.key)
                     break
                 again = self.ledger.get_trial(recheck.key)
-                if again is None or again.status not in SETTLED:
+                if again is None or not again.settled:
                     break
                 if again.status == "finished":
                     recheck_loss = float(dict(again.metrics or {})["loss"])

@@ -1,7 +1,7 @@
 """Configuration search: one row per candidate of a `config_search` version and seed.
 
 Revision ID: 0002_search
-Revises: 0001_baseline
+Revises: 0002_identity
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_search"
-down_revision: str | None = "0001_baseline"
+down_revision: str | None = "0002_identity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
