@@ -14,7 +14,9 @@ Public API (stable; the engine and CLI build on it):
   less | equivalent, threshold, confidence=.95, equivalence, family)`), gate (optional
   `Gate(metric, direction, threshold, arms, why)`: a competence check judged before the
   effect), levers
-  (`Lever(when, id, why, set_ [TOML key "set"], next)`), estimated_trial_seconds, tags, parent; and
+  (`Lever(when, id, why, set_ [TOML key "set"], next)`), estimated_trial_seconds, tags, parent,
+  search (`Search`, the `[search]` table of an `experiment = "config_search"` file, whose arms /
+  effect / decision are derived from it; None otherwise); and
   `.canonical() -> dict`, `.content_hash`, `.cells() -> list[Cell]`, `.depth`,
   `.root_id`, `.lever_path`, `.gated_arms`, `.levers_for(outcome)`.
 - `Cell(cell_id, values, params, world_config, arm_params)`: `cell_id` is `""` without a
@@ -38,6 +40,8 @@ Public API (stable; the engine and CLI build on it):
 - `hypotheses.power`: the test's smallest attainable p and the load-time refusal of files
   whose seeds can never decide (`power_problem(h, family_size)`, `seeds_needed`).
 - `OUTCOMES`: ("confirmed", "refuted", "inconclusive").
+- `Search`, `Range` (`hypotheses.search`): the search table and a numeric knob's range;
+  `Catalog(search_check=...)` lets the engine check a table against its registries.
 """
 
 from .canonical import canonical_json, content_digest
@@ -65,6 +69,7 @@ from .model import (
     grid_axis,
 )
 from .registry_dir import default_registry_dir
+from .search import Range, Search
 from .validate import parse_hypothesis
 
 __all__ = [
@@ -80,6 +85,8 @@ __all__ = [
     "HypothesisError",
     "HypothesisErrors",
     "Lever",
+    "Range",
+    "Search",
     "Seeds",
     "Trend",
     "canonical_json",

@@ -13,6 +13,9 @@ from types import MappingProxyType
 from typing import Any
 
 ParamsCheck = Callable[[Mapping[str, Any]], None]
+SearchCheck = Callable[[Any], list[tuple[str, str]]]
+"""Checks a `[search]` table against the engine's registries (the proposer's parameters, the
+controllers, the judge's denylist); returns (field inside `search`, reason) problems."""
 """Checks one arm's effective parameters in one cell; raises ValueError saying what is wrong."""
 
 WorldCheck = Callable[[Mapping[str, Any]], None]
@@ -63,6 +66,7 @@ class Catalog:
     proposer_check: ProposerCheck | None = None
     """Builds each arm's proposer with its params, so a parameter it does not take, or a value
     it refuses, is a load-time error rather than a failure of every trial."""
+    search_check: SearchCheck | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "worlds", frozenset(self.worlds))

@@ -129,6 +129,8 @@ def catalog_problems(h: Hypothesis, catalog: Catalog) -> list[Problem]:
     check = _with_drivers(info.check, info.driver_params, catalog.drivers.get(h.world))
     if not names and check is not None:
         names += _value_problems(h, check)
+    if h.search is not None and catalog.search_check is not None:
+        names += [(f"search.{f}" if f else "search", r) for f, r in catalog.search_check(h.search)]
     return problems + names
 
 

@@ -378,6 +378,34 @@ class Cell:
     arm_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
+def _plain(value: Any) -> Any:
+    """Models and tuples as the plain JSON values they dump to (for comparing content)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _normal(name: str, value: Any) -> str | None:
+    """A derived field's canonical JSON after validation (defaults filled), for comparison;
+    None when it does not validate (then it cannot be what the search derives)."""
+    try:
+        if name == "arms":
+            return canonical_json(
+                {k: _plain(v if isinstance(v, Arm) else Arm.model_validate(v))
+                 for k, v in dict(value).items()}
+            )  # fmt: skip
+        model: type[BaseModel] = Effect if name == "effect" else Decision
+        return canonical_json(
+            _plain(value if isinstance(value, model) else model.model_validate(value))
+        )
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
 def _cell_value_text(value: Any) -> str:
     return value if isinstance(value, str) else canonical_json(value)
 
@@ -408,6 +436,48 @@ class Hypothesis(_Model):
     tags: tuple[StrictStr, ...] = ()
     parent: StrictStr | None = None
     """Content hash of the parent version; set by `derive_child` only."""
+    search: Search | None = None
+    """The `[search]` table of a `config_search` file (`hypotheses.search`); None otherwise."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _search_derives(cls, data: Any) -> Any:
+        """A `config_search` file writes `[search]`, not arms / effect / decision: those are
+        derived from it (a ledger row's canonical content carries them, and they must match)."""
+        if not isinstance(data, dict):
+            return data
+        from .search import SEARCH_EXPERIMENT, Search, derived_fields
+
+        is_search = data.get("experiment") == SEARCH_EXPERIMENT
+        if not is_search:
+            if "search" in data:
+                raise cross_field("search", f"only experiment = {SEARCH_EXPERIMENT!r} has one")
+            return data
+        if "search" not in data:
+            raise cross_field(
+                "search", f"experiment = {SEARCH_EXPERIMENT!r} needs a [search] table"
+            )
+        raw = data["search"]
+        try:
+            search = raw if isinstance(raw, Search) else Search.model_validate(raw)
+        except ValueError:
+            # The field's own validation reports it, with its path; placeholders keep the
+            # derived fields from adding "missing" noise to that one error.
+            placeholder = {
+                "arms": {"base": {"proposer": "search"}},
+                "effect": {"metric": "objective", "kind": "value", "treatment": "base"},
+                "decision": {"direction": "less", "threshold": 0.0},
+            }
+            return {**placeholder, **data}
+        out = dict(data)
+        for name, value in derived_fields(search).items():
+            given = out.get(name)
+            if given is not None and _normal(name, given) != _normal(name, value):
+                raise cross_field(
+                    name, f"a {SEARCH_EXPERIMENT} file derives {name!r} from [search]: omit it"
+                )
+            out[name] = value
+        return out
 
     @field_validator("id")
     @classmethod
@@ -676,3 +746,8 @@ class Hypothesis(_Model):
     def levers_for(self, outcome: str) -> tuple[Lever, ...]:
         """The levers an outcome licenses, in file order."""
         return tuple(lever for lever in self.levers if lever.when == outcome)
+
+
+from .search import Search  # noqa: E402  (search.py builds on the helpers above)
+
+Hypothesis.model_rebuild()

@@ -67,6 +67,10 @@ def power_problem(h: Hypothesis, family_size: int | None = None) -> str | None:
     `family_size` is the number of tests in its correction family (default: its own cells; a
     sanity check is outside every family, so 1).
     """
+    if h.search is not None:
+        # A configuration search has no verdict of its own (its seeds are search seeds); its
+        # claim is judged by the confirmation it registers, which is checked like any file.
+        return None
     m = family_size if family_size is not None else len(h.cells())
     if "sanity" in h.tags:
         m = 1

@@ -20,8 +20,11 @@ from .checks import catalog_problems
 from .errors import HypothesisError, HypothesisErrors
 from .limits import document_problem
 from .model import Arm, Decision, Effect, Hypothesis, Lever, Seeds
+from .search import Range, Search
 
-_MODELS: tuple[type[BaseModel], ...] = (Hypothesis, Arm, Seeds, Effect, Decision, Lever)
+_MODELS: tuple[type[BaseModel], ...] = (
+    Hypothesis, Arm, Seeds, Effect, Decision, Lever, Search, Range,
+)  # fmt: skip
 _FIELD_NAMES = sorted(
     {(f.alias or name) for model in _MODELS for name, f in model.model_fields.items()}
 )

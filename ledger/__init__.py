@@ -38,8 +38,12 @@ Public API (stable; the engine and CLI build on it):
   - `get(ref)`: any row by `run:3`, `verdict:7`, `lever:2`, `trial:<key>`,
     `hypothesis:<hash|id>`, or a bare hypothesis id / hash / key / prefix (>= 4 chars) / run
     id. `export() -> dict` (everything, JSON-serializable).
+  - `add_candidate(...)`, `flag_candidate(id, recheck_key)`, `settle_candidate(id, ...)`,
+    `candidates(search_hash=None, search_seed=None)`: configuration-search candidates
+    (`search_ops`), one row per proposal slot, settled once.
 - Records (frozen dataclasses, `.to_dict()`): `HypothesisVersion`, `RunRecord`,
-  `TrialRecord`, `VerdictRecord`, `LeverRecord`, `FamilyRecord`; the input model `VerdictIn`.
+  `TrialRecord`, `VerdictRecord`, `LeverRecord`, `FamilyRecord`, `SearchCandidate`; the input
+  model `VerdictIn`.
 - Errors: `LedgerError` (base, one line), `SchemaError`, `ImmutableTrialError`,
   `NotFoundError`.
 - `default_url(data_dir)` -> `sqlite:///<data_dir>/ledger.db`; `trial_key(hypothesis_hash,
@@ -61,6 +65,7 @@ from .records import (
     TrialRecord,
     VerdictRecord,
 )
+from .search_ops import SearchCandidate
 from .store import Ledger
 from .tables import MAX_CRASHES, OUTCOMES, RUN_STATUSES, TRIAL_STATUSES
 
@@ -86,6 +91,7 @@ __all__ = [
     "Record",
     "RunRecord",
     "SchemaError",
+    "SearchCandidate",
     "TrialRecord",
     "VerdictIn",
     "VerdictRecord",

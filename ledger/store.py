@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from . import jsonutil, queries, schema, trial_ops
+from . import jsonutil, queries, schema, search_ops, trial_ops
 from .connect import display_url, is_sqlite, make_engine, parse_url, reader, translate_errors
 from .errors import LedgerError, NotFoundError
 from .inputs import (
@@ -43,6 +43,7 @@ from .records import (
     TrialRecord,
     VerdictRecord,
 )
+from .search_ops import SearchCandidate
 from .tables import (
     TRIAL_STATUSES,
     CorrectionFamilyRow,
@@ -743,6 +744,30 @@ class Ledger:
                 stmt = stmt.where(LeverRow.parent_hash == parent_hash)
             return [LeverRecord.of(r) for r in s.exec(stmt)]
 
+    # --- configuration search ----------------------------------------------------------
+
+    def add_candidate(self, **fields: Any) -> SearchCandidate:
+        """Write a proposed or refused search candidate (idempotent on its slot); the fields
+        are those of `ledger.search_ops.add`."""
+        with self._write(f"add search candidate {fields.get('idx')}") as s:
+            return search_ops.add(s, self._now(), **fields)
+
+    def settle_candidate(self, candidate_id: int, **fields: Any) -> SearchCandidate:
+        """Record a candidate's score and keep decision (once); see `search_ops.settle`."""
+        with self._write(f"settle search candidate {candidate_id}") as s:
+            return search_ops.settle(s, candidate_id, **fields)
+
+    def flag_candidate(self, candidate_id: int, recheck_key: str) -> SearchCandidate:
+        with self._write(f"flag search candidate {candidate_id}") as s:
+            return search_ops.flag(s, candidate_id, recheck_key)
+
+    def candidates(
+        self, search_hash: str | None = None, search_seed: int | None = None
+    ) -> list[SearchCandidate]:
+        """Search candidates in (search, seed, idx) order."""
+        with self._read("list search candidates") as s:
+            return search_ops.listing(s, search_hash, search_seed)
+
     # --- any row, everything --------------------------------------------------------------
 
     def get(self, ref: str) -> Record:
@@ -755,6 +780,7 @@ class Ledger:
         data: dict[str, Any] = {"schema_revision": self.schema_revision()}
         with self._read("export") as s:
             data.update(queries.export(s))
+            data["search_candidates"] = [c.to_dict() for c in search_ops.listing(s)]
         return data
 
 

@@ -319,6 +319,58 @@ class CorrectionFamilyRow(SQLModel, table=True):
     )
 
 
+CANDIDATE_STATUSES: tuple[str, ...] = ("proposed", "scored", "refused", "failed")
+
+
+class SearchCandidateRow(SQLModel, table=True):
+    """One candidate of a configuration search, kept or rejected (rejections are data too).
+
+    `idx` orders the candidates of one search (a `config_search` version and a search seed);
+    0 is the base. `loss` is the gate's score signed so that lower is better; `best_after` is
+    the frontier after the keep rule saw this candidate (monotone by construction).
+    """
+
+    __tablename__: ClassVar[str] = "search_candidate"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", CANDIDATE_STATUSES), name="ck_search_candidate_status"),
+        CheckConstraint("idx >= 0", name="ck_search_candidate_idx"),
+        UniqueConstraint("search_hash", "search_seed", "idx", name="uq_search_candidate_slot"),
+        Index("ix_search_candidate_search", "search_hash", "search_seed"),
+    )
+
+    id: int | None = Field(
+        default=None, sa_column=Column("id", Integer, primary_key=True, autoincrement=True)
+    )
+    search_hash: str = Field(
+        sa_column=_fk_hash("search_hash", "fk_search_candidate_search", nullable=False)
+    )
+    search_seed: int = Field(sa_column=Column("search_seed", Integer, nullable=False))
+    idx: int = Field(sa_column=Column("idx", Integer, nullable=False))
+    generation: int = Field(sa_column=Column("generation", Integer, nullable=False))
+    parent_idx: int | None = Field(default=None, sa_column=Column("parent_idx", Integer))
+    controller: str = Field(sa_column=Column("controller", String(64), nullable=False))
+    config: str = Field(sa_column=Column("config", Text, nullable=False))
+    edit: str = Field(sa_column=Column("edit", Text, nullable=False))
+    move: str | None = Field(default=None, sa_column=Column("move", String(255)))
+    proposal: str | None = Field(default=None, sa_column=Column("proposal", Text))
+    status: str = Field(sa_column=Column("status", String(32), nullable=False))
+    trial_key: str | None = Field(default=None, sa_column=Column("trial_key", String(255)))
+    recheck_key: str | None = Field(default=None, sa_column=Column("recheck_key", String(255)))
+    seal_digest: str | None = Field(default=None, sa_column=Column("seal_digest", String(64)))
+    score: float | None = Field(default=None, sa_column=Column("score", Float))
+    loss: float | None = Field(default=None, sa_column=Column("loss", Float))
+    recheck_loss: float | None = Field(default=None, sa_column=Column("recheck_loss", Float))
+    flagged: bool = Field(default=False, sa_column=Column("flagged", Boolean, nullable=False))
+    kept: bool = Field(default=False, sa_column=Column("kept", Boolean, nullable=False))
+    best_after: float | None = Field(default=None, sa_column=Column("best_after", Float))
+    reason: str | None = Field(default=None, sa_column=Column("reason", Text))
+    run_id: int | None = Field(
+        default=None,
+        sa_column=Column("run_id", Integer, ForeignKey("run.id", name="fk_search_candidate_run")),
+    )
+    created_at: datetime = Field(sa_column=Column("created_at", UTCDateTime(), nullable=False))
+
+
 TABLES: tuple[type[SQLModel], ...] = (
     HypothesisVersionRow,
     RunRow,
@@ -326,9 +378,18 @@ TABLES: tuple[type[SQLModel], ...] = (
     VerdictRow,
     LeverRow,
     CorrectionFamilyRow,
+    SearchCandidateRow,
 )
 """The ledger's tables, in dependency order."""
 
 LEDGER_TABLE_NAMES: frozenset[str] = frozenset(
-    {"hypothesis_version", "run", "trial", "verdict", "lever", "correction_family"}
+    {
+        "hypothesis_version",
+        "run",
+        "trial",
+        "verdict",
+        "lever",
+        "correction_family",
+        "search_candidate",
+    }
 )

@@ -76,6 +76,12 @@ def _factory(name: str) -> ProposerFactory:
     return factory
 
 
+def proposer_factory(name: str) -> ProposerFactory:
+    """The registered factory (usually the class) of `name`: for reading its declared
+    parameter table (`DEFAULTS`) without building one, as the search's file check does."""
+    return _factory(name)
+
+
 def get_proposer(name: str, world: World[S, A], **params: Any) -> Proposer[S, A]:
     """Build a fresh, unfitted proposer for `world` by registry name."""
     proposer = _factory(name)(world, **params)

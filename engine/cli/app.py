@@ -382,6 +382,41 @@ def ledger_lineage(
     _print(rows, fmt, views.LINEAGE_COLUMNS)
 
 
+@ledger_app.command("search")
+def ledger_search(
+    ident: Annotated[str, typer.Argument(help="A config_search hypothesis id or hash prefix.")],
+    ledger: LedgerOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json.")] = Format.table,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Also draw the frontier plot into this folder.")
+    ] = None,
+) -> None:
+    """A configuration search: its frontier, the rejected map, base -> best, and every
+    candidate with its score, keep flag and any refusal reason."""
+    from engine.reporting import search_views as sv
+
+    with user_errors():
+        opened = _open_ledger(ledger)
+        report = sv.search_report(opened, ident)
+        drawn = sv.frontier_plot(opened, ident, plot) if plot is not None else None
+    if fmt is not Format.table:
+        typer.echo(json.dumps(report, indent=2, default=str))
+        return
+    typer.echo(f"search {report['id']} ({report['hash'][:12]})")
+    for title, key, cols in (
+        ("frontier (kept candidates)", "frontier", sv.CANDIDATE_COLUMNS),
+        ("base -> ... -> best", "lineage", sv.LINEAGE_COLUMNS),
+        ("rejected map (per knob changed)", "rejected", sv.REJECTED_COLUMNS),
+        ("every candidate", "candidates", sv.CANDIDATE_COLUMNS),
+    ):
+        typer.echo(f"\n{title}:")
+        _print(report[key], Format.table, cols)
+    for child, outcome in sorted(report["confirmations"].items()):
+        typer.echo(f"confirmation {child}: {outcome}")
+    if drawn is not None:
+        typer.echo(f"frontier plot: {drawn}")
+
+
 @ledger_app.command("export")
 def ledger_export(
     ledger: LedgerOpt = None,

@@ -19,6 +19,18 @@ EXPERIMENTS.update({kind.name: kind for kind in LEARNED_KINDS})
 EXPERIMENTS.update({kind.name: kind for kind in SSL_KINDS})
 
 
+def _search_kinds() -> tuple[ExperimentKind, ...]:
+    """The configuration search's kinds (`engine.search`): the gate that scores one
+    candidate, and a whole small search as one trial (for claims about controllers)."""
+    from engine.search.compare import SearchCompare
+    from engine.search.gate import ConfigSearchGate
+
+    return (ConfigSearchGate(), SearchCompare())
+
+
+EXPERIMENTS.update({kind.name: kind for kind in _search_kinds()})
+
+
 def get_experiment(name: str) -> ExperimentKind:
     kind = EXPERIMENTS.get(name)
     if kind is None:

@@ -80,6 +80,7 @@ def _world_check(name: str) -> Any:
 
 def build_catalog() -> Catalog:
     from engine.experiments import EXPERIMENTS
+    from engine.search.checks import search_problems
     from proposers import proposer_names
     from worlds import WORLD_NAMES, get_world
 
@@ -98,4 +99,5 @@ def build_catalog() -> Catalog:
         drivers={name: frozenset(get_world(name).driver_names()) for name in WORLD_NAMES},
         world_checks={name: _world_check(name) for name in WORLD_NAMES},
         proposer_check=check_proposer,
+        search_check=search_problems,
     )

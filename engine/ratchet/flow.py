@@ -32,7 +32,14 @@ from engine.judging.trends import trend_line
 from engine.judging.verdicts import DEFAULT_CORRECTION
 from engine.ratchet.registration import Ratchet, source_files
 from engine.ratchet.scheduler import batches_for, choose, split_for_workers
-from engine.reporting.artifacts import publish_summary, publish_verdicts, verdict_table
+from engine.reporting import search_views
+from engine.reporting.artifacts import (
+    publish_search,
+    publish_summary,
+    publish_verdicts,
+    search_markdown,
+    verdict_table,
+)
 from engine.reporting.figures import draw
 from engine.reporting.summary import RunSummary
 from engine.reporting.views import family_rows, figures_from_ledger
@@ -154,6 +161,7 @@ def research_run(
                 publish_verdicts(c.hypothesis.id, verdict_table(rows), c.line)
         out_dir = Path(figures_dir) if figures_dir else data_paths().figures
         paths = [draw(fig, out_dir) for fig in figures_from_ledger(ledger)]
+        paths += _publish_searches(ledger, ratchet, out_dir)
         summary.figures = [str(p) for p in paths]
         summary.status = "finished" if not ratchet.queue else "budget_exhausted"
         summary.elapsed_seconds = time.time() - started
@@ -166,6 +174,23 @@ def research_run(
         ledger.finish_run(run.id, "failed", summary.to_dict())
         raise
     return summary.to_dict()
+
+
+def _publish_searches(ledger: Any, ratchet: Ratchet, out_dir: Path) -> list[Path]:
+    """The frontier plot and table of every search concluded this run (figure + artifact)."""
+    paths = []
+    for c in ratchet.done:
+        if c.hypothesis.search is None:
+            continue
+        digest = c.hypothesis.content_hash
+        figure = search_views.frontier_plot(ledger, digest, out_dir)
+        report = search_views.search_report(ledger, digest)
+        publish_search(
+            c.hypothesis.id, search_markdown(c.hypothesis.id, c.line, report["frontier"], figure)
+        )
+        if figure is not None:
+            paths.append(figure)
+    return paths
 
 
 def _loop(

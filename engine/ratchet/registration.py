@@ -42,6 +42,8 @@ from engine.judging.verdicts import (
     summary_line,
 )
 from engine.ratchet.scheduler import CostModel, FinishedTiming, Queued
+from engine.search.confirm import CONFIRM_TAG, confirmation_hypothesis, confirmation_id
+from engine.search.driver import SearchDriver
 from hypotheses import (
     Catalog,
     Hypothesis,
@@ -87,10 +89,14 @@ class Conclusion:
     lever_notes: list[str] = field(default_factory=list)
     trends: list[TrendVerdict] = field(default_factory=list)
     """Cross-cell trend rules (`[[trends]]`), recomputed from the trials; not stored."""
+    search_line: str | None = None
+    """For a configuration search (no verdict of its own): its frontier in one line."""
 
     @property
     def line(self) -> str:
         """The decisive (adjusted) outcomes; "awaiting family" while a shared one is open."""
+        if self.search_line is not None:
+            return self.search_line
         if self.verdicts and any(v.adjusted_outcome is None for _, v in self.verdicts):
             raw = summary_line([v.outcome for _, v in self.verdicts])
             return f"awaiting its family's other members (raw: {raw})"
@@ -122,6 +128,14 @@ class Ratchet:
         self.plans: dict[str, list[TrialRequest]] = {}
         self.done: list[Conclusion] = []
         self.skipped: dict[str, str] = {}
+        self.searches: dict[str, SearchDriver] = {}
+
+    def search_driver(self, h: Hypothesis) -> SearchDriver:
+        """The driver of a `config_search` version (the seam between the ratchet and
+        `engine.search`: its trials are whatever the search's next step needs)."""
+        if h.content_hash not in self.searches:
+            self.searches[h.content_hash] = SearchDriver(self.ledger, h, run_id=self.run_id)
+        return self.searches[h.content_hash]
 
     # --- pre-registration -----------------------------------------------------------------
 
@@ -273,6 +287,8 @@ class Ratchet:
                 grew = True
 
     def _plan(self, h: Hypothesis) -> list[TrialRequest]:
+        if h.search is not None:
+            return []  # a search's trials are proposed step by step (`search_driver`)
         if h.content_hash not in self.plans:
             self.plans[h.content_hash] = plan_trials(h)
         return self.plans[h.content_hash]
@@ -286,6 +302,8 @@ class Ratchet:
         if self.recompute:
             return True
         h = self.versions[digest]
+        if h.search is not None:
+            return not self._search_concluded(h)
         judged = {v.cell_id for v in self.ledger.verdicts(hypothesis=digest)}
         return any(cell.cell_id not in judged for cell in h.cells())
 
@@ -301,7 +319,9 @@ class Ratchet:
         out: dict[str, list[TrialRequest]] = {}
         for digest in self.queue:
             settled = {t.key for t in self.ledger.trials(hypothesis=digest) if t.settled}
-            out[digest] = [r for r in self._plan(self.versions[digest]) if r.key not in settled]
+            h = self.versions[digest]
+            plan = self.search_driver(h).requests() if h.search is not None else self._plan(h)
+            out[digest] = [r for r in plan if r.key not in settled]
         return out
 
     def carried_over(self, digest: str) -> int:
@@ -348,6 +368,8 @@ class Ratchet:
         """
         h = self.versions[digest]
         self.queue.pop(digest, None)
+        if h.search is not None:
+            return self._conclude_search(h)
         family = self.family_of(h)
         trials = self._trials(h)
         results = self._results(h, trials)
@@ -388,9 +410,13 @@ class Ratchet:
         return c
 
     def _pull_levers(self, h: Hypothesis, conclusion: Conclusion, outcomes: Sequence[str]) -> None:
-        """Fire the levers of every outcome the version reached (each lever once)."""
+        """Fire the levers of every outcome the version reached (each lever once). A search has
+        no verdict of its own: its confirmation's outcome fires the search's levers."""
         if not outcomes:
             return
+        search = self.versions.get(h.parent or "")
+        if CONFIRM_TAG in h.tags and search is not None and search.search is not None:
+            self._pull_levers(search, conclusion, outcomes)
         verdict_ids = {v.decisive: v.id for v in self.ledger.verdicts(hypothesis=h.content_hash)}
         for outcome in dict.fromkeys(outcomes):
             for lever in h.levers_for(outcome):
@@ -427,6 +453,43 @@ class Ratchet:
                     self._enqueue(child)
                     conclusion.children.append(child)
 
+    # --- configuration searches -----------------------------------------------------------
+
+    def _confirmation_registered(self, h: Hypothesis, seed: int) -> bool:
+        wanted = confirmation_id(h, seed)
+        return any(
+            r.parent_hash == h.content_hash for r in self.ledger.hypotheses(hypothesis_id=wanted)
+        )
+
+    def _search_concluded(self, h: Hypothesis) -> bool:
+        driver = self.search_driver(h)
+        return driver.done() and all(
+            self._confirmation_registered(h, seed) for seed in driver.seeds
+        )
+
+    def _conclude_search(self, h: Hypothesis) -> Conclusion:
+        """A finished search pre-registers its confirmation hypotheses and queues them."""
+        driver = self.search_driver(h)
+        conclusion = Conclusion(h)
+        parts = []
+        for seed in driver.seeds:
+            f = driver.frontier(seed)
+            parts.append(
+                f"seed {seed}: best {_fmt(f.best_loss)} vs base {_fmt(f.base_loss)} "
+                f"({f.candidates} candidates, {f.kept} kept, {f.refused} refused)"
+            )
+            if not f.done:
+                continue
+            child = confirmation_hypothesis(h, seed, f.best_config, f.best_idx, self.catalog)
+            self._register(child, None, lever_id=child.lever_path[-1])
+            self._plan(child)
+            if self._needs_work(child.content_hash):
+                self._enqueue(child)
+                conclusion.children.append(child)
+        conclusion.search_line = "search: " + "; ".join(parts)
+        self.done.append(conclusion)
+        return conclusion
+
     def _promote(self, hypothesis_id: str) -> None:
         for digest, h in self.versions.items():
             if h.id == hypothesis_id and digest in self.queue:
@@ -443,3 +506,7 @@ def _as_cell_verdict(v: Any) -> CellVerdict:
     """A stored verdict row back as the judge's record (for the run summary)."""
     names = [f.name for f in dataclasses.fields(CellVerdict)]
     return CellVerdict(**{n: getattr(v, n) for n in names})
+
+
+def _fmt(loss: float | None) -> str:
+    return "-" if loss is None else f"{loss:.4g}"

@@ -111,3 +111,26 @@ def publish_summary(summary: RunSummary, figures: Sequence[Path]) -> None:
         key="run-summary",
         description=f"Verisim run {summary.run_id}",
     )
+
+
+def search_markdown(hypothesis_id: str, line: str, frontier: Sequence[dict[str, Any]],
+                    figure: Path | None) -> str:  # fmt: skip
+    """A finished search: its line, the kept candidates, and the frontier plot."""
+    lines = [f"# Search {hypothesis_id}", "", line, "", "| seed | idx | edit | score |",
+             "|---|---|---|---|"]  # fmt: skip
+    for r in frontier:
+        lines.append(f"| {r['seed']} | {r['idx']} | `{r['edit']}` | {_fmt(r['score'])} |")
+    if figure is not None:
+        lines += ["", f"![frontier]({png_data_uri(figure)})"]
+    return "\n".join(lines) + "\n"
+
+
+def publish_search(hypothesis_id: str, markdown: str) -> None:
+    """One markdown artifact per finished search (keyed, so the UI versions it)."""
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(
+        markdown=markdown,
+        key=artifact_key(f"search-{hypothesis_id}"),
+        description=f"configuration search {hypothesis_id}",
+    )

@@ -240,7 +240,28 @@ def lineage(ledger: Any, ref: str) -> list[dict[str, Any]]:
                 "outcomes": ",".join(outcomes) or "-",
             }
         )
+        rows += _search_chain(ledger, h)
     return rows
+
+
+def _search_chain(ledger: Any, version: Any) -> list[dict[str, Any]]:
+    """For a configuration search, its candidates' chain base -> ... -> best, per seed."""
+    if dict(version.content).get("experiment") != "config_search":
+        return []
+    from engine.reporting.search_views import lineage_rows
+
+    return [
+        {
+            "depth": version.depth,
+            "id": f"{version.hypothesis_id}#seed{r['seed']}.{r['idx']}",
+            "hash": "",
+            "parent": version.hypothesis_id if r["step"] == 0 else "^",
+            "lever": r["move"],
+            "when": "kept" if r["kept"] else "parent",
+            "outcomes": "-" if r["score"] is None else f"score {r['score']:.4g}",
+        }
+        for r in lineage_rows(ledger.candidates(version.content_hash))
+    ]
 
 
 def show(ledger: Any, ref: str) -> dict[str, Any]:

@@ -320,6 +320,7 @@ def test_export_is_json_and_complete(ledger: Ledger) -> None:
         "verdicts": 1,
         "levers": 1,
         "families": 1,
+        "search_candidates": 0,
     }
     assert data["schema_revision"] == ledger.schema_revision()
     assert data["hypotheses"][0]["content"] == content("H1")
