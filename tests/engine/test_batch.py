@@ -164,8 +164,9 @@ class _Killer:
 
 
 def test_a_trial_whose_process_is_killed_is_crashed_and_rerun(ledger_url: str) -> None:
-    requests = register(ledger_url, hypothesis(2500, [0]))  # a few seconds of work
-    with _Killer(times=1, after=2.0) as killer:
+    # long enough that the kill lands mid-trial however fast the oracle is
+    requests = register(ledger_url, hypothesis(20_000, [0]))
+    with _Killer(times=1, after=1.0) as killer:
         report = run_batch(ledger_url, None, requests, time.time() + 120.0, [None])
     assert killer.killed == 1
     assert report.finished == [requests[0].key]

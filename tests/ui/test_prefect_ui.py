@@ -83,7 +83,7 @@ def test_the_summary_artifact_renders_the_table_and_the_plot(
         mobile=False,
     )
     page.goto(f"{served_run.url}/artifacts/artifact/{summary['id']}")
-    text = page.wait_for_text("Family of verdicts")
+    text = page.wait_for_text("decided within each pre-registered family")
     for cell in ("rho=0.0", "rho=0.5", "rho=1.0"):
         assert cell in text
     assert "confirmed" in text and "refuted" in text
