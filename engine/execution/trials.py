@@ -12,45 +12,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from engine.execution.identity import code_version
 from engine.execution.source_hash import source_hash
 from engine.experiments.base import ArmSpec, TrialSpec
-from hypotheses import Cell, Hypothesis, canonical_json
-
-DISTRIBUTION = "verisim-engine"
+from hypotheses import Cell, Hypothesis
 
 
 class TrialError(ValueError):
     """A trial spec or stored trial row that cannot be decoded or run."""
-
-
-@cache
-def engine_version() -> str:
-    """The installed distribution's version (part of every trial key)."""
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:  # pragma: no cover - a source tree without an install
-        return "0+unknown"
-
-
-@cache
-def oracle_version(world: str, config_json: str) -> str:
-    """The oracle version of a world built from its config (cached: building is cheap but
-    a run asks for the same few worlds thousands of times)."""
-    from worlds import get_world
-
-    built = get_world(world, **_decode(config_json, "world config"))
-    return str(built.oracle_version)
-
-
-def code_version(world: str, world_config: Mapping[str, Any]) -> str:
-    """What code a trial's result depends on: the engine release, the world's oracle and the
-    hash of the source a trial executes (so an edit between releases still changes keys)."""
-    oracle = oracle_version(world, canonical_json(dict(world_config)))
-    return f"{DISTRIBUTION}/{engine_version()}+{world}-oracle/{oracle}+src/{source_hash()}"
 
 
 def trial_key(hypothesis_hash: str, cell_id: str, arm: str, seed: int, code: str) -> str:
@@ -124,7 +95,7 @@ def plan_trials(hypothesis: Hypothesis) -> list[TrialRequest]:
     models: tuple[int | None, ...] = hypothesis.seeds.model or (None,)
     requests: list[TrialRequest] = []
     for cell in hypothesis.cells():
-        code = code_version(hypothesis.world, cell.world_config)
+        code = code_version(hypothesis.world, cell.world_config, src)
         for arm in sorted(hypothesis.arms):
             for model in models:
                 keyed_arm = arm if model is None else f"{arm}@model_seed={model}"

@@ -25,8 +25,9 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from engine.execution.batch import holder_is_dead, ledger_for, run_batch
+from engine.execution.identity import engine_version
 from engine.execution.source_hash import source_hash
-from engine.execution.trials import TrialRequest, engine_version
+from engine.execution.trials import TrialRequest
 from engine.experiments.catalog import build_catalog
 from engine.judging.trends import trend_line
 from engine.judging.verdicts import DEFAULT_CORRECTION

@@ -11,9 +11,9 @@ and the search seed:
   `config_search` experiment kind that scores one candidate on them.
 - `seams`: the protocols of SPEC-4 §3 (`Controller`, `Gate`), the history a controller may
   read (`SearchView`), and the fixed keep rule (`keep_if_better`).
-- `controllers`: `coordinate`, `evolutionary`, `bandit`, `optuna`, `llm`, by name
-  (`CONTROLLERS`, `get_controller`); `llm_policy` holds the LLM prompt, reply parsing and the
-  deterministic stub used in tests.
+- `controllers`: `coordinate`, `evolutionary`, `bandit`, `optuna`; `llm_policy` the `llm`
+  controller (prompt, reply parsing, the deterministic stub used in tests); `registry` all of
+  them by name (`CONTROLLERS`, `get_controller`).
 - `driver`: the search against the ledger: settle finished candidates under the keep rule,
   propose the next generation, hand out its trials (idempotent, so kill -9 resumes).
 - `confirm`: the confirmation hypothesis a finished search pre-registers (best vs base on

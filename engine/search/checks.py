@@ -23,7 +23,7 @@ def proposer_defaults(name: str) -> dict[str, Any] | None:
 
 
 def search_problems(search: Search) -> list[tuple[str, str]]:
-    from engine.search.controllers import CONTROLLERS
+    from engine.search.registry import CONTROLLERS
 
     problems: list[tuple[str, str]] = []
     if search.controller not in CONTROLLERS:

@@ -72,7 +72,7 @@ class SearchCompare:
     def run(self, spec: TrialSpec) -> dict[str, float]:
         p = resolve(NAME, PARAMS, spec)
         search = search_of(spec.arm.proposer, spec.arm.params, p)
-        from engine.search.controllers import get_controller
+        from engine.search.registry import get_controller
 
         controller = get_controller(search.controller)
         gate_params = {k: p[k] for k in GATE_PARAMS if k in spec.params}

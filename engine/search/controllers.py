@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from engine.search import space as sp
-from engine.search.seams import Controller, Proposal, SearchView, Seen
+from engine.search.seams import Proposal, SearchView, Seen
 from hypotheses import canonical_json
 from hypotheses.search import Range
 
@@ -212,36 +212,3 @@ def _decode(knob: Any, value: Any) -> Any:
     import json
 
     return json.loads(value)
-
-
-ControllerFactory = Callable[..., Controller]
-
-
-def _llm(**kw: Any) -> Controller:
-    from engine.search.llm_policy import LLMController
-
-    return LLMController(**kw)
-
-
-def _llm_stub(**kw: Any) -> Controller:
-    from engine.search.llm_policy import LLMController, stub_policy
-
-    return LLMController(complete=stub_policy, name="llm-stub")
-
-
-CONTROLLERS: dict[str, ControllerFactory] = {
-    "coordinate": lambda **kw: Coordinate(),
-    "evolutionary": lambda **kw: Evolutionary(),
-    "bandit": lambda **kw: Bandit(),
-    "optuna": lambda **kw: OptunaTPE(),
-    "llm": _llm,
-    "llm-stub": _llm_stub,
-}
-
-
-def get_controller(name: str, **kw: Any) -> Controller:
-    """The controller registered as `name` (`complete=` reaches the `llm` controller)."""
-    factory = CONTROLLERS.get(name)
-    if factory is None:
-        raise ValueError(f"unknown controller {name!r} (known: {', '.join(sorted(CONTROLLERS))})")
-    return factory(**kw)

@@ -27,9 +27,10 @@ from typing import Any
 
 from engine.execution.trials import TrialRequest
 from engine.search import space as sp
-from engine.search.controllers import get_controller
-from engine.search.gate import Seal, SealedGate, open_seal
+from engine.search.gate import Seal, open_seal
 from engine.search.llm_policy import Complete
+from engine.search.registry import get_controller
+from engine.search.sealed import SealedGate
 from engine.search.seams import (
     Gate,
     SearchView,

@@ -3,9 +3,9 @@ rule that no controller can change.
 
 - `Controller` (SPEC-4's proposer and controller in one): from the history, choose the parents
   and produce the next generation's candidate configurations. Registered by name in
-  `controllers.CONTROLLERS`; a file's `[search] controller` picks one.
+  `registry.CONTROLLERS`; a file's `[search] controller` picks one.
 - `Gate`: screen a candidate before it runs and hand out the trial that scores it on one
-  sealed set. Registered by name in `gate.GATES` (one today, `sealed`); the score itself is the
+  sealed set. Registered by name in `sealed.GATES` (one today, `sealed`); the score itself is the
   `config_search` experiment kind, run as a trial like any other.
 - The keep rule (`keep_if_better`) is not a seam: it is fixed (DD-AR3).
 

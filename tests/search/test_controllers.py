@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from search_fixtures import lr_loss, run_search, search_hypothesis
 
-from engine.search.controllers import CONTROLLERS, get_controller
 from engine.search.llm_policy import build_prompt, stub_policy
+from engine.search.registry import CONTROLLERS, get_controller
 from engine.search.space import screen
 from ledger import Ledger
 
