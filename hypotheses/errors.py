@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .limits import clip
+from .limits import clip, one_line
 
 
 class HypothesisError(ValueError):
@@ -23,9 +23,9 @@ class HypothesisError(ValueError):
     """
 
     def __init__(self, file: str, field: str, reason: str) -> None:
-        self.file = file
-        self.field = field
-        self.reason = clip(reason)
+        self.file = one_line(file)
+        self.field = one_line(field)
+        self.reason = clip(one_line(reason))
         super().__init__(self._line())
 
     def _line(self) -> str:

@@ -13,6 +13,8 @@ linear in the size of the document; it stops at the first violation.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -60,10 +62,26 @@ class LimitError(ValueError):
         super().__init__(f"{field}: {reason}" if field else reason)
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _join(base: str, key: str | int) -> str:
+    # A key that is not a TOML bare key is quoted as TOML would write it, so a key holding
+    # a dot, a quote or a newline names one field and keeps the message on one line.
     if isinstance(key, int):
         return f"{base}[{key}]"
-    return f"{base}.{key}" if base else key
+    text = key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+    return f"{base}.{text}" if base else text
+
+
+def one_line(text: str) -> str:
+    """`text` with every non-printable character (newline, tab, control) written as its
+    escape, so a message built from a user's keys or values stays one printable line."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
 
 
 def _scalar(value: Any, where: str) -> None:

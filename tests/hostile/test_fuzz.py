@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from hostile_docs import doc, dumps, put
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -174,6 +174,9 @@ def _storable(h: Any) -> None:
 
 @FUZZ
 @given(edits=_edits)
+# A key holding a newline, under a value out of range: the field path must not break the line.
+@example(edits=[(("id",), {"\n": 2**63})])
+@example(edits=[(("params", 'a."b'), "x\x00\ty")])
 def test_edited_documents_get_clear_errors(
     edits: list[tuple[tuple[str | int, ...], Any]], tmp_path: Path, catalog: Catalog
 ) -> None:
