@@ -68,16 +68,29 @@ def resolve_ledger_url(option: str | None, env: Mapping[str, str] | None = None)
     return f"sqlite:///{data_paths(env).default_ledger}"
 
 
+def _in_memory(parsed: URL) -> bool:
+    """A SQLite database that lives only as long as its connection."""
+    database = parsed.database or ""
+    if database in ("", ":memory:"):
+        return True
+    mode = parsed.query.get("mode")
+    modes = [mode] if isinstance(mode, str) else list(mode or ())
+    return "memory" in modes or (database.startswith("file:") and "mode=memory" in database)
+
+
 def check_ledger_url(url: str, *, must_exist: bool = False) -> URL:
     """Refuse a ledger URL that cannot work, before anything opens it.
 
-    It must parse, name a database driver that is installed, and (for SQLite files) point into
-    a directory that exists; with `must_exist` (read-only commands), the file must exist too,
-    so a typo in a path reads as "no such ledger" instead of silently creating an empty one.
+    It must parse, name a database driver that is installed, and keep what is written (an
+    in-memory SQLite database is gone when the command exits: the ledger must outlive the
+    run). For SQLite files the directory must exist, and an existing file must not be empty:
+    a 0-byte file is not a ledger, and silently building a new one in it would hide that the
+    old one was lost. With `must_exist` (read-only commands) the file must exist too, so a
+    typo in a path reads as "no such ledger" instead of silently creating an empty one.
     """
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError, TypeError) as exc:
         raise SettingsError(f"ledger URL {url!r} does not parse: {exc}") from None
     try:
         parsed.get_dialect()
@@ -88,15 +101,26 @@ def check_ledger_url(url: str, *, must_exist: bool = False) -> URL:
         ) from None
     except ImportError as exc:
         raise SettingsError(f"ledger URL {url!r}: its driver is not installed ({exc})") from None
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database in ("", ":memory:") or database.startswith("file:"):
-            return parsed
-        path = Path(database).expanduser()
-        if must_exist and not path.is_file():
-            raise SettingsError(f"no ledger at {path} (run `verisim-engine run` first?)")
-        if not path.parent.is_dir():
-            raise SettingsError(f"ledger URL {url!r}: directory {path.parent} does not exist")
+    if parsed.get_backend_name() != "sqlite":
+        return parsed
+    if _in_memory(parsed):
+        raise SettingsError(
+            f"ledger URL {url!r} is an in-memory database, which keeps nothing once the command "
+            "exits: give a file (sqlite:///path/to/ledger.db) or a server URL"
+        )
+    database = parsed.database or ""
+    if database.startswith("file:"):
+        return parsed
+    path = Path(database).expanduser()
+    if path.is_file() and path.stat().st_size == 0:
+        raise SettingsError(
+            f"ledger file {path} is empty (0 bytes), not a ledger; delete it to start a new "
+            "ledger there"
+        )
+    if must_exist and not path.is_file():
+        raise SettingsError(f"no ledger at {path} (run `verisim-engine run` first?)")
+    if not path.parent.is_dir():
+        raise SettingsError(f"ledger URL {url!r}: directory {path.parent} does not exist")
     return parsed
 
 

@@ -13,7 +13,17 @@ from types import MappingProxyType
 from typing import Any
 
 ParamsCheck = Callable[[Mapping[str, Any]], None]
+SearchCheck = Callable[[Any], list[tuple[str, str]]]
+"""Checks a `[search]` table against the engine's registries (the proposer's parameters, the
+controllers, the judge's denylist); returns (field inside `search`, reason) problems."""
 """Checks one arm's effective parameters in one cell; raises ValueError saying what is wrong."""
+
+WorldCheck = Callable[[Mapping[str, Any]], None]
+"""Builds (or otherwise checks) a world from a `[world_config]`; raises ValueError."""
+
+ProposerCheck = Callable[[str, str, Mapping[str, Any], Mapping[str, Any]], None]
+"""`check(proposer, world, world_config, params)`: can this arm's proposer be built with these
+params in this world? Raises ValueError saying what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -27,10 +37,13 @@ class ExperimentInfo:
     metrics: frozenset[str]
     params: frozenset[str]
     check: ParamsCheck | None = None
+    driver_params: frozenset[str] = frozenset()
+    """The parameters whose value names one of the world's drivers (`Catalog.drivers`)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "metrics", frozenset(self.metrics))
         object.__setattr__(self, "params", frozenset(self.params))
+        object.__setattr__(self, "driver_params", frozenset(self.driver_params))
 
 
 def _frozen_experiments(
@@ -46,11 +59,25 @@ class Catalog:
     worlds: frozenset[str]
     proposers: frozenset[str]
     experiments: Mapping[str, ExperimentInfo] = field(default_factory=dict)
+    drivers: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """world -> the driver names it has (a world absent here has its drivers unchecked)."""
+    world_checks: Mapping[str, WorldCheck] = field(default_factory=dict)
+    """world -> the check of a `[world_config]` (by building the world)."""
+    proposer_check: ProposerCheck | None = None
+    """Builds each arm's proposer with its params, so a parameter it does not take, or a value
+    it refuses, is a load-time error rather than a failure of every trial."""
+    search_check: SearchCheck | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "worlds", frozenset(self.worlds))
         object.__setattr__(self, "proposers", frozenset(self.proposers))
         object.__setattr__(self, "experiments", _frozen_experiments(self.experiments))
+        object.__setattr__(
+            self,
+            "drivers",
+            MappingProxyType({k: frozenset(v) for k, v in sorted(self.drivers.items())}),
+        )
+        object.__setattr__(self, "world_checks", MappingProxyType(dict(self.world_checks)))
 
 
 def known(names: Iterable[str]) -> str:

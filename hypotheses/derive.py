@@ -42,9 +42,10 @@ _SETTABLE_ROOTS = frozenset(
         "priority",
         "estimated_trial_seconds",
         "tags",
+        "search",
     }
 )
-_OPEN_TABLES = {("params",), ("world_config",), ("grid",)}
+_OPEN_TABLES = {("params",), ("world_config",), ("grid",), ("search", "base"), ("search", "space")}
 _ARM_FIELDS = ("overrides", "params", "proposer")
 
 
@@ -150,6 +151,10 @@ def derive_child(
             apply_set(data, path, chosen.set_[path])
         except PathError as exc:
             raise HypothesisError(file, f'{where}.set["{path}"]', str(exc)) from None
+    if parent.search is not None:
+        # A search's arms, effect and decision follow from its [search] table: re-derive them.
+        for derived in ("arms", "effect", "decision"):
+            data.pop(derived, None)
     new_id = child_id(parent, chosen)
     data["id"] = new_id
     data["parent"] = parent.content_hash

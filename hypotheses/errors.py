@@ -10,19 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .limits import clip, one_line
+
 
 class HypothesisError(ValueError):
     """One problem in one hypothesis file (or in a hypothesis built in memory).
 
     `file` is the path as given (or `"<memory>"`), `field` the dotted path of the offending
     field (`""` when the problem concerns the whole file, e.g. bad TOML), `reason` the human
-    explanation.
+    explanation (cut to a few hundred characters: a message lists what is wrong, not the
+    whole file).
     """
 
     def __init__(self, file: str, field: str, reason: str) -> None:
-        self.file = file
-        self.field = field
-        self.reason = reason
+        self.file = one_line(file)
+        self.field = one_line(field)
+        self.reason = clip(one_line(reason))
         super().__init__(self._line())
 
     def _line(self) -> str:

@@ -8,7 +8,9 @@ cannot know: duplicate ids and levers whose `next` names no registered hypothesi
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -16,19 +18,49 @@ from typing import Any
 from .catalog import Catalog, known
 from .derive import derive_child
 from .errors import HypothesisError, HypothesisErrors
+from .limits import MAX_FILE_BYTES
 from .model import Hypothesis
+from .power import power_problem
 from .validate import hypothesis_problems
 
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-def _read_toml(path: Path, file: str) -> dict[str, Any]:
+def _read_text(path: Path, file: str) -> str:
+    """The file's text, read only if it is a regular file of a sane size.
+
+    The file is opened without blocking and checked on the open descriptor (not on the name,
+    which could change in between): a FIFO named `*.toml` would otherwise block forever, and
+    a link to `/dev/zero` would be read until memory runs out.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise HypothesisError(file, "", "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HypothesisError(file, "", f"cannot read: {exc}") from None
+    except OSError as exc:
+        raise HypothesisError(file, "", f"cannot read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise HypothesisError(file, "", "not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise HypothesisError(
+                file, "", f"file of {info.st_size} bytes (at most {MAX_FILE_BYTES})"
+            )
+        try:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise HypothesisError(file, "", f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise HypothesisError(file, "", f"file larger than {MAX_FILE_BYTES} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HypothesisError(file, "", f"not UTF-8 text (byte {exc.start})") from None
+
+
+def _read_toml(path: Path, file: str) -> dict[str, Any]:
+    text = _read_text(path, file)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -37,6 +69,10 @@ def _read_toml(path: Path, file: str) -> dict[str, Any]:
         detail = _TOML_POS.sub("", message).strip()
         where = f" at line {pos.group(1)}, column {pos.group(2)}" if pos else ""
         raise HypothesisError(file, "", f"invalid TOML{where}: {detail}") from None
+    except RecursionError:
+        raise HypothesisError(file, "", "invalid TOML: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer literal too long for int()
+        raise HypothesisError(file, "", f"invalid TOML: {exc}") from None
 
 
 def _file_level(h: Hypothesis, file: str) -> list[HypothesisError]:
@@ -53,18 +89,27 @@ def _file_level(h: Hypothesis, file: str) -> list[HypothesisError]:
     return problems
 
 
-def _lever_problems(h: Hypothesis, catalog: Catalog, file: str) -> list[HypothesisError]:
+def _lever_problems(
+    h: Hypothesis, catalog: Catalog, file: str
+) -> tuple[list[HypothesisError], list[HypothesisError]]:
+    """Children that cannot be derived; else children whose seeds could never decide."""
     problems: list[HypothesisError] = []
-    for lever in h.levers:
+    children: list[HypothesisError] = []
+    for i, lever in enumerate(h.levers):
         if lever.set_ is None:
             continue
         try:
-            derive_child(h, lever, catalog=catalog, file=file)
+            child = derive_child(h, lever, catalog=catalog, file=file)
         except HypothesisErrors as many:
             problems.extend(many.errors)
+            continue
         except HypothesisError as one:
             problems.append(one)
-    return problems
+            continue
+        weak = power_problem(child)  # a child is its own family
+        if weak is not None:
+            children.append(HypothesisError(file, f"levers[{i}].set", f"the child's {weak}"))
+    return problems, children
 
 
 def check_file(
@@ -80,9 +125,15 @@ def check_file(
     if h is None:
         return None, problems
     problems = _file_level(h, file) + problems
-    if not problems:
-        problems = _lever_problems(h, catalog, file)
-    return h, problems
+    if problems:
+        return h, problems
+    structural, weak_children = _lever_problems(h, catalog, file)
+    if structural:
+        return h, structural
+    weak = power_problem(h)  # the file's own power first, then its children's
+    if weak is not None:
+        return h, [HypothesisError(file, "seeds.initial", weak)]
+    return h, weak_children
 
 
 def load_hypothesis(path: str | Path, catalog: Catalog) -> Hypothesis:
@@ -94,10 +145,17 @@ def load_hypothesis(path: str | Path, catalog: Catalog) -> Hypothesis:
     return h
 
 
-def _directory_files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        raise HypothesisError(str(directory), "", "no such directory")
-    return sorted(p for p in directory.glob("*.toml") if not p.name.startswith("."))
+def hypothesis_files(directory: str | Path) -> list[Path]:
+    """The files a directory holds as hypotheses: `*.toml`, hidden ones (`.name`) excluded.
+
+    The one definition every command uses (validate, list, run, provenance), so they agree on
+    what a directory contains. Entries that are not regular files are listed too: reading them
+    is refused with a reason, rather than skipping them silently.
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise HypothesisError(str(folder), "", "no such directory")
+    return sorted(p for p in folder.glob("*.toml") if not p.name.startswith("."))
 
 
 def _scan(
@@ -105,7 +163,7 @@ def _scan(
 ) -> tuple[list[Hypothesis], list[HypothesisError]]:
     problems: list[HypothesisError] = []
     loaded: list[tuple[Path, Hypothesis]] = []
-    for path in _directory_files(Path(directory)):
+    for path in hypothesis_files(directory):
         h, found = check_file(path, catalog)
         problems += found
         if h is not None and not found:
@@ -132,8 +190,35 @@ def _scan(
                         f"unknown hypothesis id {lever.next!r} {known(first_file)}",
                     )
                 )
+    problems += _family_problems(unique)
     hypotheses = sorted((h for _, h in unique), key=lambda h: (h.priority, h.id))
     return hypotheses, problems
+
+
+def _family_problems(files: list[tuple[Path, Hypothesis]]) -> list[HypothesisError]:
+    """A shared family: one alpha for all, and every member able to decide within it."""
+    shared: dict[str, list[tuple[Path, Hypothesis]]] = {}
+    for path, h in files:
+        if h.decision.family is not None:
+            shared.setdefault(h.decision.family, []).append((path, h))
+    problems: list[HypothesisError] = []
+    for name, members in sorted(shared.items()):
+        levels = sorted({h.decision.confidence for _, h in members})
+        if len(levels) > 1:
+            problems.append(
+                HypothesisError(
+                    str(members[0][0]),
+                    "decision.confidence",
+                    f"family {name!r} mixes confidence levels {levels}: one alpha per family",
+                )
+            )
+            continue
+        size = sum(len(h.cells()) for _, h in members)
+        for path, h in members:
+            weak = power_problem(h, size)
+            if weak is not None:
+                problems.append(HypothesisError(str(path), "seeds.initial", weak))
+    return problems
 
 
 def validate_directory(directory: str | Path, catalog: Catalog) -> list[HypothesisError]:

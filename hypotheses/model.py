@@ -15,8 +15,9 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -33,6 +34,16 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .canonical import canonical_json, content_digest, sorted_tree
+from .limits import (
+    MAX_ARMS,
+    MAX_CELLS,
+    MAX_LEVERS,
+    MAX_SEED,
+    MAX_SEEDS,
+    MAX_TRIALS,
+    listing,
+)
+from .power import MIN_MODEL_SEEDS
 
 OUTCOMES: tuple[str, ...] = ("confirmed", "refuted", "inconclusive")
 Outcome = Literal["confirmed", "refuted", "inconclusive"]
@@ -42,6 +53,25 @@ _ID_RE = re.compile(rf"^{_SEGMENT}(/{_SEGMENT})*$")
 _LEVER_ID_RE = re.compile(rf"^{_SEGMENT}$")
 # Arm and parameter names appear as segments of lever `set` paths, so they may not hold dots.
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+_NAME = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
+# A grid axis over the world (`world_config.hosts`) or over arm parameters
+# (`arms.graph.params.d_model`; `arms.*.params.d_model` sets it on every arm).
+_WORLD_AXIS_RE = re.compile(rf"^world_config\.({_NAME})$")
+_ARM_AXIS_RE = re.compile(rf"^arms\.({_NAME}|\*)\.params\.({_NAME})$")
+
+
+def grid_axis(key: str) -> tuple[str, str | None, str] | None:
+    """("params", None, name) | ("world_config", None, name) | ("arm", arm-or-*, name), or
+    None when `key` is no valid axis."""
+    if _NAME_RE.match(key):
+        return ("params", None, key)
+    world = _WORLD_AXIS_RE.match(key)
+    if world:
+        return ("world_config", None, world.group(1))
+    arm = _ARM_AXIS_RE.match(key)
+    if arm:
+        return ("arm", arm.group(1), arm.group(2))
+    return None
 
 
 def cross_field(field: str, reason: str) -> PydanticCustomError:
@@ -116,20 +146,55 @@ class Arm(_Model):
 
 
 class Seeds(_Model):
-    """The pre-registered seeds: n trials per arm, shared by the arms (paired)."""
+    """The pre-registered seeds: n trials per arm, shared by the arms (paired).
+
+    `model` (optional) lists fitted-model seeds: every evaluation seed runs once per model
+    seed, each with its own fitted model, and the verdict's interval comes from a two-level
+    bootstrap (model seeds, then evaluation seeds within them), because a claim about a recipe
+    is a claim about every model it fits, not one of them.
+    """
 
     initial: tuple[StrictInt, ...]
+    model: tuple[StrictInt, ...] | None = None
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if v is None:
+            return v
+        if len(v) < MIN_MODEL_SEEDS:
+            raise ValueError(
+                f"must list at least {MIN_MODEL_SEEDS} model seeds (a two-level bootstrap "
+                "resamples them)"
+            )
+        if len(v) > MAX_SEEDS:
+            raise ValueError(f"{len(v)} model seeds (at most {MAX_SEEDS} per hypothesis)")
+        bad = [s for s in v if not 0 <= s < MAX_SEED]
+        if bad:
+            raise ValueError(
+                f"model seeds must be non-negative integers below {MAX_SEED}, got {listing(bad)}"
+            )
+        dupes = sorted(s for s, c in Counter(v).items() if c > 1)
+        if dupes:
+            raise ValueError(f"model seeds must be unique, repeated: {listing(dupes)}")
+        return v
 
     @field_validator("initial")
     @classmethod
     def _initial(cls, v: tuple[int, ...]) -> tuple[int, ...]:
         if not v:
             raise ValueError("must list at least one seed")
-        if any(s < 0 for s in v):
-            raise ValueError("seeds must be non-negative integers")
-        dupes = sorted({s for s in v if v.count(s) > 1})
+        if len(v) > MAX_SEEDS:
+            raise ValueError(f"{len(v)} seeds (at most {MAX_SEEDS} per hypothesis)")
+        bad = [s for s in v if not 0 <= s < MAX_SEED]
+        if bad:
+            raise ValueError(
+                f"seeds must be non-negative integers below {MAX_SEED}, got {listing(bad)}"
+            )
+        counts = Counter(v)
+        dupes = sorted(s for s, c in counts.items() if c > 1)
         if dupes:
-            raise ValueError(f"seeds must be unique, repeated: {dupes}")
+            raise ValueError(f"seeds must be unique, repeated: {listing(dupes)}")
         return v
 
 
@@ -143,15 +208,20 @@ class Effect(_Model):
 
 
 class Decision(_Model):
-    """The pre-registered rule that turns a confidence interval into an outcome."""
+    """The pre-registered rule that turns the test's interval into an outcome.
 
-    direction: Literal["greater", "less"]
+    alpha = 1 - confidence is the level of each one-sided test (lowered by the family); the
+    interval's ends are the one-sided (1 - alpha) bounds. `direction = "equivalent"` is a
+    two-one-sided-tests claim: `threshold` is the centre, `equivalence` the margin. With
+    greater / less, `equivalence` makes an interval inside the band a refutation. `family`
+    names a shared correction family (default: the file's own cells).
+    """
+
+    direction: Literal["greater", "less", "equivalent"]
     threshold: StrictFloat
     confidence: StrictFloat = 0.95
     equivalence: StrictFloat | None = None
-    correction_family: StrictStr | None = None
-    """Optional name of the multiple-comparison family this verdict belongs to (default: the
-    run's family of all verdicts)."""
+    family: StrictStr | None = None
 
     @field_validator("threshold")
     @classmethod
@@ -163,8 +233,11 @@ class Decision(_Model):
     @field_validator("confidence")
     @classmethod
     def _confidence(cls, v: float) -> float:
-        if not 0.0 < v < 1.0:
-            raise ValueError(f"must be strictly between 0 and 1, got {v!r}")
+        if not 0.5 < v < 1.0:
+            raise ValueError(
+                f"must be strictly between 0.5 and 1 (alpha = 1 - confidence is a one-sided "
+                f"level), got {v!r}"
+            )
         return v
 
     @field_validator("equivalence")
@@ -173,6 +246,24 @@ class Decision(_Model):
         if v is not None and not (math.isfinite(v) and v >= 0.0):
             raise ValueError(f"must be a finite number >= 0, got {v!r}")
         return v
+
+    @field_validator("family")
+    @classmethod
+    def _family(cls, v: str | None) -> str | None:
+        if v is not None and not _LEVER_ID_RE.match(v):
+            raise ValueError(
+                f"family {v!r} must start with a letter or digit and use only letters, "
+                "digits, '_', '.', '-'"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _equivalent(self) -> Decision:
+        if self.direction == "equivalent" and not self.equivalence:
+            raise cross_field(
+                "equivalence", "an equivalence claim needs its margin: equivalence > 0"
+            )
+        return self
 
 
 class Gate(_Model):
@@ -238,13 +329,81 @@ class Lever(_Model):
         return self
 
 
+class Trend(_Model):
+    """A pre-registered rule that reads across the grid's cells (see docs/hypotheses.md).
+
+    Along `axis` (a numeric grid axis, e.g. `world_config.hosts`), within each combination of
+    the other axes, the cell effects (the file's `[effect]`, per seed, optionally divided by
+    the value of the `normalise_by` axis) are regressed on the axis value (or its log2) and
+    the slope's bootstrap CI is decided against `threshold` like a verdict: "stable or
+    growing with N" is `direction = "greater"`, `threshold = -tolerance`."""
+
+    id: StrictStr
+    axis: StrictStr
+    statistic: Literal["slope"] = "slope"
+    scale: Literal["linear", "log"] = "linear"
+    normalise_by: StrictStr | None = None
+    direction: Literal["greater", "less"]
+    threshold: StrictFloat
+    confidence: StrictFloat = 0.95
+    equivalence: StrictFloat | None = None
+    why: Text
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _LEVER_ID_RE.match(v):
+            raise ValueError(f"trend id {v!r} must be letters, digits, '_', '.', '-'")
+        return v
+
+    @field_validator("confidence")
+    @classmethod
+    def _confidence(cls, v: float) -> float:
+        if not 0.0 < v < 1.0:
+            raise ValueError(f"must be strictly between 0 and 1, got {v!r}")
+        return v
+
+
 @dataclass(frozen=True)
 class Cell:
-    """One point of the grid: its stable id (`""` without a grid) and the merged params."""
+    """One point of the grid: its stable id (`""` without a grid) and the merged params.
+
+    `world_config` and `arm_params` are the file's, with this cell's world and arm axes
+    applied (empty `arm_params` entries mean "the arm's own params, unchanged")."""
 
     cell_id: str
     values: Mapping[str, Any]
     params: Mapping[str, Any]
+    world_config: Mapping[str, Any] = field(default_factory=dict)
+    arm_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def _plain(value: Any) -> Any:
+    """Models and tuples as the plain JSON values they dump to (for comparing content)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _normal(name: str, value: Any) -> str | None:
+    """A derived field's canonical JSON after validation (defaults filled), for comparison;
+    None when it does not validate (then it cannot be what the search derives)."""
+    try:
+        if name == "arms":
+            return canonical_json(
+                {k: _plain(v if isinstance(v, Arm) else Arm.model_validate(v))
+                 for k, v in dict(value).items()}
+            )  # fmt: skip
+        model: type[BaseModel] = Effect if name == "effect" else Decision
+        return canonical_json(
+            _plain(value if isinstance(value, model) else model.model_validate(value))
+        )
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def _cell_value_text(value: Any) -> str:
@@ -270,10 +429,55 @@ class Hypothesis(_Model):
     decision: Decision
     gate: Gate | None = None
     levers: tuple[Lever, ...] = ()
+    trends: tuple[Trend, ...] | None = None
+    """Optional cross-cell rules; None (not an empty tuple) so files without any keep their
+    content hash."""
     estimated_trial_seconds: StrictFloat | None = None
     tags: tuple[StrictStr, ...] = ()
     parent: StrictStr | None = None
     """Content hash of the parent version; set by `derive_child` only."""
+    search: Search | None = None
+    """The `[search]` table of a `config_search` file (`hypotheses.search`); None otherwise."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _search_derives(cls, data: Any) -> Any:
+        """A `config_search` file writes `[search]`, not arms / effect / decision: those are
+        derived from it (a ledger row's canonical content carries them, and they must match)."""
+        if not isinstance(data, dict):
+            return data
+        from .search import SEARCH_EXPERIMENT, Search, derived_fields
+
+        is_search = data.get("experiment") == SEARCH_EXPERIMENT
+        if not is_search:
+            if "search" in data:
+                raise cross_field("search", f"only experiment = {SEARCH_EXPERIMENT!r} has one")
+            return data
+        if "search" not in data:
+            raise cross_field(
+                "search", f"experiment = {SEARCH_EXPERIMENT!r} needs a [search] table"
+            )
+        raw = data["search"]
+        try:
+            search = raw if isinstance(raw, Search) else Search.model_validate(raw)
+        except ValueError:
+            # The field's own validation reports it, with its path; placeholders keep the
+            # derived fields from adding "missing" noise to that one error.
+            placeholder = {
+                "arms": {"base": {"proposer": "search"}},
+                "effect": {"metric": "objective", "kind": "value", "treatment": "base"},
+                "decision": {"direction": "less", "threshold": 0.0},
+            }
+            return {**placeholder, **data}
+        out = dict(data)
+        for name, value in derived_fields(search).items():
+            given = out.get(name)
+            if given is not None and _normal(name, given) != _normal(name, value):
+                raise cross_field(
+                    name, f"a {SEARCH_EXPERIMENT} file derives {name!r} from [search]: omit it"
+                )
+            out[name] = value
+        return out
 
     @field_validator("id")
     @classmethod
@@ -298,10 +502,20 @@ class Hypothesis(_Model):
     @field_validator("grid")
     @classmethod
     def _grid(cls, v: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        _check_table(v, "grid parameter")
+        for key, value in v.items():
+            if grid_axis(key) is None:
+                raise ValueError(
+                    f"grid axis {key!r} must be a parameter name, 'world_config.<key>' or "
+                    "'arms.<arm>.params.<name>' ('*' for every arm)"
+                )
+            _check_value(value, key)
+        cells = 1
         for key, values in v.items():
             if not values:
                 raise ValueError(f"grid {key!r} must list at least one value")
+            cells *= len(values)
+            if cells > MAX_CELLS:
+                raise ValueError(f"the grid has more than {MAX_CELLS} cells")
             texts = [canonical_json(x) for x in values]
             if len(set(texts)) != len(texts):
                 raise ValueError(f"grid {key!r} repeats a value (each cell must be distinct)")
@@ -312,9 +526,18 @@ class Hypothesis(_Model):
     def _arms(cls, v: dict[str, Arm]) -> dict[str, Arm]:
         if not v:
             raise ValueError("needs at least one arm")
+        if len(v) > MAX_ARMS:
+            raise ValueError(f"{len(v)} arms (at most {MAX_ARMS})")
         for name in v:
             if not _NAME_RE.match(name):
                 raise ValueError(f"arm name {name!r} must be letters, digits, '_' or '-'")
+        return v
+
+    @field_validator("levers")
+    @classmethod
+    def _levers(cls, v: tuple[Lever, ...]) -> tuple[Lever, ...]:
+        if len(v) > MAX_LEVERS:
+            raise ValueError(f"{len(v)} levers (at most {MAX_LEVERS})")
         return v
 
     @field_validator("estimated_trial_seconds")
@@ -339,6 +562,42 @@ class Hypothesis(_Model):
                         "gate.arms",
                         f"arm {gated!r} is not among the arms ({', '.join(sorted(self.arms))})",
                     )
+        for key in self.grid:
+            axis = grid_axis(key)
+            if axis is not None and axis[0] == "arm" and axis[1] not in ("*", *self.arms):
+                raise cross_field(f"grid.{key}", f"arm {axis[1]!r} is not among the arms")
+        self._check_trends()
+        for i, lever in enumerate(self.levers):
+            for path in lever.set_ or {}:
+                shadow = self._shadowing_axis(path)
+                if shadow is not None:
+                    raise cross_field(
+                        f"levers[{i}].set",
+                        f"sets {path!r}, which the grid axis {shadow!r} overrides in every cell",
+                    )
+        if self.seeds.model and not any("model_seed" in a.params for a in self.arms.values()):
+            raise cross_field(
+                "seeds.model",
+                "no arm sets params.model_seed, so every model seed would fit the same model "
+                "(declare model_seed on the arms whose recipe is the claim)",
+            )
+        if "sanity" in self.tags and self.decision.family is not None:
+            raise cross_field(
+                "decision.family", "a sanity check stays outside every correction family"
+            )
+        models = len(self.seeds.model) if self.seeds.model else 1
+        trials = (
+            len(self.seeds.initial)
+            * models
+            * len(self.arms)
+            * math.prod(map(len, self.grid.values()))
+        )
+        if trials > MAX_TRIALS:
+            raise cross_field(
+                "seeds.initial",
+                f"{trials} trials (seeds x model seeds x arms x cells; "
+                f"at most {MAX_TRIALS} per hypothesis)",
+            )
         for name, arm in self.arms.items():
             clash = sorted(set(arm.overrides) & set(self.grid))
             if clash:
@@ -357,6 +616,42 @@ class Hypothesis(_Model):
             if lever.next is not None and lever.next == self.root_id:
                 raise cross_field(f"levers[{i}].next", "a lever cannot schedule its own hypothesis")
         return self
+
+    def _check_trends(self) -> None:
+        ids: set[str] = set()
+        for i, trend in enumerate(self.trends or ()):
+            where = f"trends[{i}]"
+            if trend.id in ids:
+                raise cross_field(f"{where}.id", f"duplicate trend id {trend.id!r}")
+            ids.add(trend.id)
+            for name in ("axis", "normalise_by"):
+                key = getattr(trend, name)
+                if key is None:
+                    continue
+                values = self.grid.get(key)
+                if values is None:
+                    raise cross_field(f"{where}.{name}", f"{key!r} is not a grid axis")
+                numeric = all(
+                    isinstance(v, int | float) and not isinstance(v, bool) for v in values
+                )
+                if not numeric:
+                    raise cross_field(f"{where}.{name}", f"grid axis {key!r} is not numeric")
+                if (name == "normalise_by" or trend.scale == "log") and min(values) <= 0:
+                    raise cross_field(f"{where}.{name}", f"grid axis {key!r} must be > 0")
+            if len(self.grid[trend.axis]) < 2:
+                raise cross_field(f"{where}.axis", "a trend needs at least two values")
+            if trend.normalise_by == trend.axis:
+                raise cross_field(f"{where}.normalise_by", "must differ from the trend's axis")
+
+    def _shadowing_axis(self, path: str) -> str | None:
+        """The grid axis that would override a lever's `set` path, if any."""
+        parts = path.split(".")
+        candidates = [path]
+        if parts[0] == "params" and len(parts) == 2:
+            candidates.append(parts[1])
+        if parts[0] == "arms" and len(parts) == 4 and parts[2] == "params":
+            candidates.append(f"arms.*.params.{parts[3]}")
+        return next((c for c in candidates if c in self.grid), None)
 
     def _check_effect(self) -> None:
         arms = ", ".join(sorted(self.arms))
@@ -417,7 +712,21 @@ class Hypothesis(_Model):
         for combo in itertools.product(*(self.grid[k] for k in keys)):
             values = dict(zip(keys, combo, strict=True))
             cell_id = ",".join(f"{k}={_cell_value_text(v)}" for k, v in values.items())
-            cells.append(Cell(cell_id=cell_id, values=values, params={**self.params, **values}))
+            params = dict(self.params)
+            world = dict(self.world_config)
+            arm_params = {name: dict(arm.params) for name, arm in self.arms.items()}
+            for key, value in values.items():
+                axis = grid_axis(key)
+                assert axis is not None  # the grid validator admitted only valid axes
+                where, arm, name = axis
+                if where == "params":
+                    params[name] = value
+                elif where == "world_config":
+                    world[name] = value
+                else:
+                    for target in self.arms if arm == "*" else (arm,):
+                        arm_params[str(target)][name] = value
+            cells.append(Cell(cell_id, values, params, world, arm_params))
         return cells
 
     @property
@@ -430,6 +739,15 @@ class Hypothesis(_Model):
         control = () if self.effect.control is None else (self.effect.control,)
         return (self.effect.treatment, *control)
 
+    def param_axes(self) -> dict[str, list[Any]]:
+        """The grid's axes over experiment parameters (not world or arm axes)."""
+        return {k: v for k, v in self.grid.items() if (a := grid_axis(k)) and a[0] == "params"}
+
     def levers_for(self, outcome: str) -> tuple[Lever, ...]:
         """The levers an outcome licenses, in file order."""
         return tuple(lever for lever in self.levers if lever.when == outcome)
+
+
+from .search import Search  # noqa: E402  (search.py builds on the helpers above)
+
+Hypothesis.model_rebuild()

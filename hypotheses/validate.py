@@ -18,9 +18,13 @@ from pydantic_core import ErrorDetails
 from .catalog import Catalog
 from .checks import catalog_problems
 from .errors import HypothesisError, HypothesisErrors
+from .limits import document_problem
 from .model import Arm, Decision, Effect, Hypothesis, Lever, Seeds
+from .search import Range, Search
 
-_MODELS: tuple[type[BaseModel], ...] = (Hypothesis, Arm, Seeds, Effect, Decision, Lever)
+_MODELS: tuple[type[BaseModel], ...] = (
+    Hypothesis, Arm, Seeds, Effect, Decision, Lever, Search, Range,
+)  # fmt: skip
 _FIELD_NAMES = sorted(
     {(f.alias or name) for model in _MODELS for name, f in model.model_fields.items()}
 )
@@ -109,7 +113,14 @@ def pydantic_errors(exc: ValidationError, file: str) -> list[HypothesisError]:
 def hypothesis_problems(
     data: Mapping[str, Any], *, file: str, catalog: Catalog | None
 ) -> tuple[Hypothesis | None, list[HypothesisError]]:
-    """Validate `data` structurally, then against `catalog` when given."""
+    """Validate `data` against the limits, structurally, then against `catalog` when given.
+
+    The limits come first: they bound the work of everything after them (the schema, the grid,
+    the catalog's checks), whatever field a value sits in.
+    """
+    limit = document_problem(data)
+    if limit is not None:
+        return None, [HypothesisError(file, limit.field, limit.reason)]
     try:
         h = Hypothesis.model_validate(dict(data))
     except ValidationError as exc:

@@ -26,17 +26,25 @@ Public API (stable; the engine and CLI build on it):
     `crash_trial(key, reason)` (claimable again until `MAX_CRASHES` crashes; a stale claim
     counts as one), `mark_cut(keys, reason) -> int`, `get_trial(key)`,
     `finished_trials(hypothesis_hash)`, `trials(hypothesis=, status=, run_id=)`.
-  - `write_verdict(..., recompute=False) -> VerdictRecord` (one current verdict per
-    hypothesis version and cell; `recompute` supersedes), `annotate_verdict(id,
-    adjusted_outcome=, adjusted_p=, correction=)`, `verdicts(current_only=True,
+  - `write_verdict(record, recompute=False) -> VerdictRecord`: the judge's verdict record as
+    it is (any object or mapping with `VerdictIn`'s fields; one current verdict per
+    hypothesis version and cell; `recompute` supersedes), `annotate_verdict(id, adjusted)`
+    (the family adjustment, stored once, never rewritten), `verdicts(current_only=True,
     hypothesis=, run_id=, outcome=)`.
+  - `register_family(key=, name=, method=, alpha=, size=, members=, run_id=)` (members and
+    size fixed at registration; a version belongs to one family), `families()`,
+    `family_of(hash)`, `complete_family(key)`.
   - `add_lever(parent_hash=, lever_id=, when=, child_hash= | next_id=, verdict_id=,
     run_id=) -> LeverRecord` (idempotent on parent + lever id), `levers(parent_hash=None)`.
   - `get(ref)`: any row by `run:3`, `verdict:7`, `lever:2`, `trial:<key>`,
     `hypothesis:<hash|id>`, or a bare hypothesis id / hash / key / prefix (>= 4 chars) / run
     id. `export() -> dict` (everything, JSON-serializable).
+  - `add_candidate(...)`, `flag_candidate(id, recheck_key)`, `settle_candidate(id, ...)`,
+    `candidates(search_hash=None, search_seed=None)`: configuration-search candidates
+    (`search_ops`), one row per proposal slot, settled once.
 - Records (frozen dataclasses, `.to_dict()`): `HypothesisVersion`, `RunRecord`,
-  `TrialRecord`, `VerdictRecord`, `LeverRecord`.
+  `TrialRecord`, `VerdictRecord`, `LeverRecord`, `FamilyRecord`, `SearchCandidate`; the input
+  model `VerdictIn`.
 - Errors: `LedgerError` (base, one line), `SchemaError`, `ImmutableTrialError`,
   `NotFoundError`.
 - `default_url(data_dir)` -> `sqlite:///<data_dir>/ledger.db`; `trial_key(hypothesis_hash,
@@ -48,8 +56,18 @@ Public API (stable; the engine and CLI build on it):
 from .claims import DEFAULT_CLAIM_POLICY, ClaimPolicy
 from .connect import default_url
 from .errors import ImmutableTrialError, LedgerError, NotFoundError, SchemaError
+from .inputs import VerdictIn
 from .jsonutil import trial_key
-from .records import HypothesisVersion, LeverRecord, Record, RunRecord, TrialRecord, VerdictRecord
+from .records import (
+    FamilyRecord,
+    HypothesisVersion,
+    LeverRecord,
+    Record,
+    RunRecord,
+    TrialRecord,
+    VerdictRecord,
+)
+from .search_ops import SearchCandidate
 from .store import Ledger
 from .tables import MAX_CRASHES, OUTCOMES, RUN_STATUSES, TRIAL_STATUSES
 
@@ -67,6 +85,7 @@ __all__ = [
     "RUN_STATUSES",
     "TRIAL_STATUSES",
     "ClaimPolicy",
+    "FamilyRecord",
     "HypothesisVersion",
     "ImmutableTrialError",
     "Ledger",
@@ -76,7 +95,9 @@ __all__ = [
     "Record",
     "RunRecord",
     "SchemaError",
+    "SearchCandidate",
     "TrialRecord",
+    "VerdictIn",
     "VerdictRecord",
     "default_url",
     "trial_key",

@@ -53,8 +53,53 @@ def _finite(value: float | None) -> float | None:
     return value
 
 
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+
+
+def storable_problem(value: Any) -> str | None:
+    """Why `value` (a tree of JSON-like values) cannot be stored by every ledger, or None.
+
+    PostgreSQL refuses a NUL character in text and in JSON, and every backend stores integers
+    in 64-bit columns (SQLite raises OverflowError past them, after earlier rows of the same
+    operation were written). Checked on every input, whatever its field, so a new field is
+    covered without saying so.
+    """
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return f"{where or 'text'}: contains a NUL character, which PostgreSQL cannot store"
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int):
+            if not INT64_MIN <= item <= INT64_MAX:
+                return (
+                    f"{where or 'integer'}: a {item.bit_length()}-bit integer does not fit a "
+                    "64-bit integer column"
+                )
+        elif isinstance(item, Mapping):
+            for key, child in item.items():
+                name = f"{where}.{key}" if where else str(key)
+                if isinstance(key, str) and "\x00" in key:
+                    return f"{where or 'key'}: a key contains a NUL character"
+                stack.append((child, name))
+        elif isinstance(item, list | tuple):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+    return None
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        problem = storable_problem(data)
+        if problem is not None:
+            raise ValueError(problem)
+        return data
 
 
 M = TypeVar("M", bound=_In)
@@ -151,6 +196,7 @@ class TrialResultIn(_In):
     metrics: dict[str, StrictFloat | StrictInt]
     duration_s: StrictFloat | StrictInt = Field(ge=0)
     host: StrictStr | None = None
+    device: StrictStr | None = None
 
 
 class VerdictIn(_In):
@@ -169,26 +215,73 @@ class VerdictIn(_In):
     degenerate: StrictBool
     rule: StrictStr
     p_value: StrictFloat | None = Field(default=None, ge=0, le=1)
+    alpha: StrictFloat | None = Field(default=None, gt=0, lt=1)
+    family: StrictStr | None = None
     adjusted_outcome: Outcome | None = None
     adjusted_p: StrictFloat | None = Field(default=None, ge=0, le=1)
+    adjusted_alpha: StrictFloat | None = Field(default=None, gt=0, lt=1)
+    adjusted_ci_low: StrictFloat | None = None
+    adjusted_ci_high: StrictFloat | None = None
     correction: StrictStr | None = None
     run_id: StrictInt | None = None
 
+    model_config = ConfigDict(extra="ignore", frozen=True, from_attributes=True)
+
     _hash = field_validator("hypothesis_hash")(_hash)
     _text = field_validator("effect_metric", "ci_method", "rule")(_nonempty)
-    _numbers = field_validator("estimate", "ci_low", "ci_high")(_finite)
+    _numbers = field_validator(
+        "estimate", "ci_low", "ci_high", "adjusted_ci_low", "adjusted_ci_high"
+    )(_finite)
 
     @model_validator(mode="after")
     def _interval(self) -> VerdictIn:
-        if (self.ci_low is None) != (self.ci_high is None):
-            raise ValueError("ci_low and ci_high are given together or not at all")
+        # An end may be absent: a one-sided bound the test cannot reach at its level.
         if self.ci_low is not None and self.ci_high is not None and self.ci_low > self.ci_high:
             raise ValueError(f"ci_low {self.ci_low} > ci_high {self.ci_high}")
+        lo, hi = self.adjusted_ci_low, self.adjusted_ci_high
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"adjusted_ci_low {lo} > adjusted_ci_high {hi}")
         return self
 
     def science(self) -> Mapping[str, Any]:
-        """The fields that make two verdicts the same finding (not when/which run)."""
-        return self.model_dump(exclude={"run_id", "adjusted_outcome", "adjusted_p", "correction"})
+        """The fields that make two verdicts the same finding (not when/which run, nor the
+        family's adjustment, which is stored once and checked on its own)."""
+        return self.model_dump(exclude={"run_id", *ADJUSTMENT_FIELDS})
+
+    def adjustment(self) -> Mapping[str, Any]:
+        """The family-adjusted part (all None until the family is complete)."""
+        return self.model_dump(include=set(ADJUSTMENT_FIELDS))
+
+
+ADJUSTMENT_FIELDS: tuple[str, ...] = (
+    "adjusted_outcome",
+    "adjusted_p",
+    "adjusted_alpha",
+    "adjusted_ci_low",
+    "adjusted_ci_high",
+    "correction",
+)
+
+
+class FamilyIn(_In):
+    key: StrictStr
+    name: StrictStr
+    method: Literal["holm", "bh"]
+    alpha: StrictFloat = Field(gt=0, lt=1)
+    size: StrictInt = Field(ge=1)
+    members: tuple[StrictStr, ...] = Field(min_length=1)
+    run_id: StrictInt | None = None
+
+    _key = field_validator("key", "name")(_nonempty)
+
+    @field_validator("members")
+    @classmethod
+    def _members(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for h in v:
+            _hash(h)
+        if len(set(v)) != len(v):
+            raise ValueError("members repeat a hypothesis version")
+        return tuple(sorted(v))
 
 
 class LeverIn(_In):

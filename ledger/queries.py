@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from .errors import LedgerError, NotFoundError
 from .records import (
+    FamilyRecord,
     HypothesisVersion,
     LeverRecord,
     Record,
@@ -20,7 +21,14 @@ from .records import (
     TrialRecord,
     VerdictRecord,
 )
-from .tables import HypothesisVersionRow, LeverRow, RunRow, TrialRow, VerdictRow
+from .tables import (
+    CorrectionFamilyRow,
+    HypothesisVersionRow,
+    LeverRow,
+    RunRow,
+    TrialRow,
+    VerdictRow,
+)
 
 T = TypeVar("T")
 MIN_PREFIX = 4
@@ -34,6 +42,15 @@ def versions_by_id(session: Session, hypothesis_id: str) -> list[HypothesisVersi
         .order_by(col(HypothesisVersionRow.registered_at), col(HypothesisVersionRow.content_hash))
     )
     return list(session.exec(stmt))
+
+
+def family_of(session: Session, hypothesis_hash: str) -> FamilyRecord | None:
+    """The family whose registered members include this version (families are few)."""
+    for row in session.exec(select(CorrectionFamilyRow)):
+        record = FamilyRecord.of(row)
+        if hypothesis_hash in record.members:
+            return record
+    return None
 
 
 def versions_by_prefix(session: Session, prefix: str) -> list[HypothesisVersionRow]:
@@ -106,12 +123,22 @@ def lineage(session: Session, ref: str) -> list[HypothesisVersion]:
     return [HypothesisVersion.of(r) for r in ordered + descendants]
 
 
+def _row_id(value: str) -> int | None:
+    """`value` as a row id when it is one: ASCII digits within a 64-bit integer column
+    (`str.isdigit` alone accepts '²', and a longer number overflows the driver)."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 19:
+        return None
+    number = int(value)
+    return number if number <= 2**63 - 1 else None
+
+
 def _by_kind(session: Session, kind: str, value: str) -> Record:
     if kind in ("run", "verdict", "lever"):
-        if not value.isdigit():
+        row_id = _row_id(value)
+        if row_id is None:
             raise LedgerError(f"{kind} ids are integers, got {value!r}")
         table: Any = {"run": RunRow, "verdict": VerdictRow, "lever": LeverRow}[kind]
-        row = session.get(table, int(value))
+        row = session.get(table, row_id)
         if row is None:
             raise NotFoundError(f"no {kind} {value}")
         maker: Any = {"run": RunRecord, "verdict": VerdictRecord, "lever": LeverRecord}[kind]
@@ -169,8 +196,9 @@ def get(session: Session, ref: str) -> Record:
     if trial is not None:
         return TrialRecord.of(trial)
     matches: list[Any] = versions_by_prefix(session, ref) + _trials_by_prefix(session, ref)
-    if ref.isdigit():
-        run = session.get(RunRow, int(ref))
+    run_id = _row_id(ref)
+    if run_id is not None:
+        run = session.get(RunRow, run_id)
         if run is not None:
             matches.append(run)
     row = _one(matches, repr(ref))
@@ -192,10 +220,12 @@ def export(session: Session) -> dict[str, list[dict[str, Any]]]:
     trials = session.exec(select(TrialRow).order_by(col(TrialRow.key)))
     verdicts = session.exec(select(VerdictRow).order_by(col(VerdictRow.id)))
     levers = session.exec(select(LeverRow).order_by(col(LeverRow.id)))
+    families = session.exec(select(CorrectionFamilyRow).order_by(col(CorrectionFamilyRow.key)))
     return {
         "hypotheses": [HypothesisVersion.of(r).to_dict() for r in hyps],
         "runs": [RunRecord.of(r).to_dict() for r in runs],
         "trials": [TrialRecord.of(r).to_dict() for r in trials],
         "verdicts": [VerdictRecord.of(r).to_dict() for r in verdicts],
         "levers": [LeverRecord.of(r).to_dict() for r in levers],
+        "families": [FamilyRecord.of(r).to_dict() for r in families],
     }

@@ -13,7 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from . import jsonutil
-from .tables import MAX_CRASHES, HypothesisVersionRow, LeverRow, RunRow, TrialRow, VerdictRow
+from .tables import (
+    MAX_CRASHES,
+    CorrectionFamilyRow,
+    HypothesisVersionRow,
+    LeverRow,
+    RunRow,
+    TrialRow,
+    VerdictRow,
+)
 
 
 def _plain(value: Any) -> Any:
@@ -112,6 +120,7 @@ class TrialRecord(_Record):
     finished_at: datetime | None
     duration_s: float | None
     host: str | None
+    device: str | None
     worker: str | None
     claimed_at: datetime | None
     heartbeat_at: datetime | None
@@ -145,6 +154,7 @@ class TrialRecord(_Record):
             finished_at=row.finished_at,
             duration_s=row.duration_s,
             host=row.host,
+            device=row.device,
             worker=row.worker,
             claimed_at=row.claimed_at,
             heartbeat_at=row.heartbeat_at,
@@ -172,12 +182,23 @@ class VerdictRecord(_Record):
     degenerate: bool
     rule: str
     p_value: float | None
+    alpha: float | None
+    family: str | None
     adjusted_outcome: str | None
     adjusted_p: float | None
+    adjusted_alpha: float | None
+    adjusted_ci_low: float | None
+    adjusted_ci_high: float | None
     correction: str | None
     run_id: int | None
     created_at: datetime
     superseded: bool
+
+    @property
+    def decisive(self) -> str | None:
+        """The outcome that decides (levers, summaries): the family-adjusted one; None while
+        the family is incomplete."""
+        return self.adjusted_outcome
 
     @classmethod
     def of(cls, row: VerdictRow) -> VerdictRecord:
@@ -199,8 +220,13 @@ class VerdictRecord(_Record):
             degenerate=bool(row.degenerate),
             rule=row.rule,
             p_value=row.p_value,
+            alpha=row.alpha,
+            family=row.family,
             adjusted_outcome=row.adjusted_outcome,
             adjusted_p=row.adjusted_p,
+            adjusted_alpha=row.adjusted_alpha,
+            adjusted_ci_low=row.adjusted_ci_low,
+            adjusted_ci_high=row.adjusted_ci_high,
             correction=row.correction,
             run_id=row.run_id,
             created_at=row.created_at,
@@ -233,6 +259,33 @@ class LeverRecord(_Record):
             verdict_id=row.verdict_id,
             run_id=row.run_id,
             created_at=row.created_at,
+        )
+
+
+@dataclass(frozen=True)
+class FamilyRecord(_Record):
+    key: str
+    name: str
+    method: str
+    alpha: float
+    size: int
+    members: tuple[str, ...]
+    run_id: int | None
+    registered_at: datetime
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, row: CorrectionFamilyRow) -> FamilyRecord:
+        return cls(
+            key=row.key,
+            name=row.name,
+            method=row.method,
+            alpha=row.alpha,
+            size=row.size,
+            members=tuple(jsonutil.loads(row.members)),
+            run_id=row.run_id,
+            registered_at=row.registered_at,
+            completed_at=row.completed_at,
         )
 
 

@@ -15,14 +15,17 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from . import jsonutil, queries, schema, trial_ops
+from . import jsonutil, queries, schema, search_ops, trial_ops
 from .claims import DEFAULT_CLAIM_POLICY, ClaimPolicy
 from .connect import display_url, is_sqlite, make_engine, parse_url, reader, translate_errors
 from .errors import LedgerError, NotFoundError
 from .inputs import (
+    ADJUSTMENT_FIELDS,
+    FamilyIn,
     HypothesisIn,
     LeverIn,
     RunEndIn,
@@ -33,6 +36,7 @@ from .inputs import (
     validated,
 )
 from .records import (
+    FamilyRecord,
     HypothesisVersion,
     LeverRecord,
     Record,
@@ -40,9 +44,10 @@ from .records import (
     TrialRecord,
     VerdictRecord,
 )
+from .search_ops import SearchCandidate
 from .tables import (
-    OUTCOMES,
     TRIAL_STATUSES,
+    CorrectionFamilyRow,
     HypothesisVersionRow,
     LeverRow,
     RunRow,
@@ -445,15 +450,22 @@ class Ledger:
         metrics: Mapping[str, float],
         duration_s: float,
         host: str | None = None,
+        device: str | None = None,
     ) -> TrialRecord:
-        """Record a trial's metrics (a repeat with identical metrics is a no-op)."""
-        result = validated(TrialResultIn, metrics=dict(metrics), duration_s=duration_s, host=host)
+        """Record a trial's metrics and the device they were computed on (a repeat with
+        identical metrics is a no-op)."""
+        result = validated(
+            TrialResultIn, metrics=dict(metrics), duration_s=duration_s, host=host, device=device
+        )
         with self._write(f"finish trial {key}") as s:
             return TrialRecord.of(trial_ops.finish(s, key, result, self._now()))
 
     def fail_trial(self, key: str, error: str) -> TrialRecord:
+        # The error text is the engine's own message, to be kept rather than refused: a NUL
+        # in it (quoted from anywhere) is written out so every backend can store it.
+        text = str(error).replace("\x00", "\\x00")
         with self._write(f"fail trial {key}") as s:
-            return TrialRecord.of(trial_ops.fail(s, key, str(error), self._now()))
+            return TrialRecord.of(trial_ops.fail(s, key, text, self._now()))
 
     def crash_trial(self, key: str, reason: str) -> TrialRecord:
         """Record that a trial's process died under it: `crashed`, claimable again until it
@@ -466,7 +478,7 @@ class Ledger:
         if isinstance(keys, str):
             raise LedgerError("mark_cut takes a sequence of keys, not one string")
         with self._write("mark trials cut") as s:
-            return trial_ops.cut(s, list(keys), reason)
+            return trial_ops.cut(s, list(keys), str(reason).replace("\x00", "\\x00"))
 
     def finished_trials(self, hypothesis_hash: str) -> list[TrialRecord]:
         return self.trials(hypothesis=hypothesis_hash, status="finished")
@@ -502,69 +514,27 @@ class Ledger:
 
     # --- verdicts -------------------------------------------------------------------------
 
-    def write_verdict(
-        self,
-        *,
-        hypothesis_hash: str,
-        cell_id: str,
-        outcome: str,
-        effect_metric: str,
-        effect_kind: str,
-        estimate: float | None,
-        ci_low: float | None,
-        ci_high: float | None,
-        confidence: float,
-        ci_method: str,
-        n: int,
-        seeds: Sequence[int],
-        degenerate: bool,
-        rule: str,
-        p_value: float | None = None,
-        adjusted_outcome: str | None = None,
-        adjusted_p: float | None = None,
-        correction: str | None = None,
-        run_id: int | None = None,
-        recompute: bool = False,
-    ) -> VerdictRecord:
-        """Write the verdict of one (hypothesis version, cell).
+    def write_verdict(self, verdict: Any, *, recompute: bool = False) -> VerdictRecord:
+        """Write the verdict of one (hypothesis version, cell): the judge's record as it is.
 
-        Idempotent: the same finding again returns the current row. A different finding is
-        refused unless `recompute=True`, which marks the current row superseded (kept, never
-        deleted) and writes the new one.
+        `verdict` is any object (or mapping) with the verdict's fields (the engine's
+        `CellVerdict`; see `VerdictIn`). Idempotent: the same finding again returns the current
+        row. A different finding is refused unless `recompute=True`, which marks the current
+        row superseded (kept, never deleted) and writes the new one. A family adjustment given
+        with it is stored with it; one given for a finding that already has a different
+        adjustment is refused (an adjusted outcome is stored once), except under `recompute`,
+        which supersedes the row like a different finding (an explicit re-judgement, e.g. of a
+        ledger adjusted under an older rule).
         """
-        inp = validated(
-            VerdictIn,
-            hypothesis_hash=hypothesis_hash,
-            cell_id=cell_id,
-            outcome=outcome,
-            effect_metric=effect_metric,
-            effect_kind=effect_kind,
-            estimate=None if estimate is None else float(estimate),
-            ci_low=None if ci_low is None else float(ci_low),
-            ci_high=None if ci_high is None else float(ci_high),
-            confidence=float(confidence),
-            ci_method=ci_method,
-            n=n,
-            seeds=tuple(seeds),
-            degenerate=degenerate,
-            rule=rule,
-            p_value=None if p_value is None else float(p_value),
-            adjusted_outcome=adjusted_outcome,
-            adjusted_p=None if adjusted_p is None else float(adjusted_p),
-            correction=correction,
-            run_id=run_id,
-        )
+        inp = validated_record(VerdictIn, verdict)
+        where = f"{inp.hypothesis_hash[:12]} {inp.cell_id!r}"
         for attempt in (1, 2):
             try:
-                with self._write(
-                    f"write verdict {hypothesis_hash[:12]} {cell_id!r}", races=True
-                ) as s:
+                with self._write(f"write verdict {where}", races=True) as s:
                     return self._write_verdict(s, inp, recompute)
             except IntegrityError:
                 if attempt == 2:
-                    raise LedgerError(
-                        f"verdict {hypothesis_hash[:12]} {cell_id!r}: concurrent writers"
-                    ) from None
+                    raise LedgerError(f"verdict {where}: concurrent writers") from None
         raise AssertionError("unreachable")
 
     def _write_verdict(self, s: Session, inp: VerdictIn, recompute: bool) -> VerdictRecord:
@@ -579,7 +549,17 @@ class Ledger:
         )
         current = s.exec(stmt).first()
         if current is not None:
-            if _science(VerdictRecord.of(current)) == dict(inp.science()):
+            stored = validated_record(VerdictIn, VerdictRecord.of(current))
+            readjusted = (
+                inp.adjusted_outcome is not None
+                and stored.adjusted_outcome is not None
+                and stored.adjustment() != inp.adjustment()
+            )
+            if stored.science() == inp.science() and not (readjusted and recompute):
+                if inp.adjusted_outcome is not None:
+                    _set_adjustment(current, stored, inp)
+                    s.add(current)
+                    s.flush()
                 return VerdictRecord.of(current)
             if not recompute:
                 raise LedgerError(
@@ -600,32 +580,96 @@ class Ledger:
         s.flush()
         return VerdictRecord.of(row)
 
-    def annotate_verdict(
-        self,
-        verdict_id: int,
-        *,
-        adjusted_outcome: str | None,
-        adjusted_p: float | None = None,
-        correction: str | None = None,
-    ) -> VerdictRecord:
-        """Record the family-wise corrected outcome/p beside the raw ones."""
-        if adjusted_outcome is not None and adjusted_outcome not in OUTCOMES:
-            raise LedgerError(
-                f"adjusted_outcome must be one of {OUTCOMES}, got {adjusted_outcome!r}"
-            )
-        if adjusted_p is not None and not 0.0 <= adjusted_p <= 1.0:
-            raise LedgerError(f"adjusted_p must be in [0, 1], got {adjusted_p!r}")
+    def annotate_verdict(self, verdict_id: int, adjusted: Any) -> VerdictRecord:
+        """Store a verdict's family adjustment (`adjusted`: an object or mapping with the
+        `adjusted_*` fields and `correction`). Stored once: the same again is a no-op, a
+        different one is refused, so a later run can never rewrite an adjusted outcome."""
         with self._write(f"annotate verdict {verdict_id}") as s:
             row = s.exec(
                 select(VerdictRow).where(VerdictRow.id == verdict_id).with_for_update()
             ).first()
             if row is None:
                 raise NotFoundError(f"no verdict {verdict_id}")
-            row.adjusted_outcome = adjusted_outcome
-            row.adjusted_p = None if adjusted_p is None else float(adjusted_p)
-            row.correction = correction
+            stored = validated_record(VerdictIn, VerdictRecord.of(row))
+            fields = {name: _field(adjusted, name) for name in ADJUSTMENT_FIELDS}
+            inp = validated_record(VerdictIn, {**stored.model_dump(), **fields})
+            if inp.adjusted_outcome is None:
+                raise LedgerError(f"verdict {verdict_id}: an adjustment needs adjusted_outcome")
+            _set_adjustment(row, stored, inp)
             s.add(row)
             return VerdictRecord.of(row)
+
+    # --- correction families --------------------------------------------------------------
+
+    def register_family(
+        self,
+        *,
+        key: str,
+        name: str,
+        method: str,
+        alpha: float,
+        size: int,
+        members: Sequence[str],
+        run_id: int | None = None,
+    ) -> FamilyRecord:
+        """Record a correction family (idempotent on key; a different content is refused,
+        and a version may belong to one family only)."""
+        inp = validated(
+            FamilyIn,
+            key=key,
+            name=name,
+            method=method,
+            alpha=float(alpha),
+            size=size,
+            members=tuple(members),
+            run_id=run_id,
+        )
+        with self._write(f"register family {key}", races=True) as s:
+            existing = s.get(CorrectionFamilyRow, inp.key)
+            if existing is not None:
+                record = FamilyRecord.of(existing)
+                same = (record.name, record.method, record.alpha, record.size, record.members)
+                if same != (inp.name, inp.method, inp.alpha, inp.size, inp.members):
+                    raise LedgerError(f"family {key!r} is already registered differently")
+                return record
+            for h in inp.members:
+                if s.get(HypothesisVersionRow, h) is None:
+                    raise LedgerError(f"family {key!r}: member {h[:12]} is not registered")
+                other = queries.family_of(s, h)
+                if other is not None:
+                    raise LedgerError(
+                        f"family {key!r}: member {h[:12]} already belongs to family {other.key!r}"
+                    )
+            row = CorrectionFamilyRow(
+                **inp.model_dump(exclude={"members"}),
+                members=jsonutil.dumps(list(inp.members)),
+                registered_at=self._now(),
+            )
+            s.add(row)
+            s.flush()
+            return FamilyRecord.of(row)
+
+    def families(self) -> list[FamilyRecord]:
+        with self._read("list families") as s:
+            stmt = select(CorrectionFamilyRow).order_by(col(CorrectionFamilyRow.key))
+            return [FamilyRecord.of(r) for r in s.exec(stmt)]
+
+    def family_of(self, hypothesis_hash: str) -> FamilyRecord | None:
+        """The family a version was registered into (None: none, e.g. a sanity check)."""
+        with self._read("family of") as s:
+            return queries.family_of(s, hypothesis_hash)
+
+    def complete_family(self, key: str) -> FamilyRecord:
+        """Mark a family complete (its adjustment stored); idempotent."""
+        with self._write(f"complete family {key}") as s:
+            row = s.get(CorrectionFamilyRow, key)
+            if row is None:
+                raise NotFoundError(f"no family {key!r}")
+            if row.completed_at is None:
+                row.completed_at = self._now()
+                s.add(row)
+                s.flush()
+            return FamilyRecord.of(row)
 
     def verdicts(
         self,
@@ -730,6 +774,30 @@ class Ledger:
                 stmt = stmt.where(LeverRow.parent_hash == parent_hash)
             return [LeverRecord.of(r) for r in s.exec(stmt)]
 
+    # --- configuration search ----------------------------------------------------------
+
+    def add_candidate(self, **fields: Any) -> SearchCandidate:
+        """Write a proposed or refused search candidate (idempotent on its slot); the fields
+        are those of `ledger.search_ops.add`."""
+        with self._write(f"add search candidate {fields.get('idx')}") as s:
+            return search_ops.add(s, self._now(), **fields)
+
+    def settle_candidate(self, candidate_id: int, **fields: Any) -> SearchCandidate:
+        """Record a candidate's score and keep decision (once); see `search_ops.settle`."""
+        with self._write(f"settle search candidate {candidate_id}") as s:
+            return search_ops.settle(s, candidate_id, **fields)
+
+    def flag_candidate(self, candidate_id: int, recheck_key: str) -> SearchCandidate:
+        with self._write(f"flag search candidate {candidate_id}") as s:
+            return search_ops.flag(s, candidate_id, recheck_key)
+
+    def candidates(
+        self, search_hash: str | None = None, search_seed: int | None = None
+    ) -> list[SearchCandidate]:
+        """Search candidates in (search, seed, idx) order."""
+        with self._read("list search candidates") as s:
+            return search_ops.listing(s, search_hash, search_seed)
+
     # --- any row, everything --------------------------------------------------------------
 
     def get(self, ref: str) -> Record:
@@ -742,24 +810,35 @@ class Ledger:
         data: dict[str, Any] = {"schema_revision": self.schema_revision()}
         with self._read("export") as s:
             data.update(queries.export(s))
+            data["search_candidates"] = [c.to_dict() for c in search_ops.listing(s)]
         return data
 
 
-def _science(record: VerdictRecord) -> dict[str, Any]:
-    return {
-        "hypothesis_hash": record.hypothesis_hash,
-        "cell_id": record.cell_id,
-        "outcome": record.outcome,
-        "effect_metric": record.effect_metric,
-        "effect_kind": record.effect_kind,
-        "estimate": record.estimate,
-        "ci_low": record.ci_low,
-        "ci_high": record.ci_high,
-        "confidence": record.confidence,
-        "ci_method": record.ci_method,
-        "n": record.n,
-        "seeds": tuple(record.seeds),
-        "degenerate": record.degenerate,
-        "rule": record.rule,
-        "p_value": record.p_value,
-    }
+def _field(source: Any, name: str) -> Any:
+    if isinstance(source, Mapping):
+        return source.get(name)
+    return getattr(source, name, None)
+
+
+def validated_record(model: type[VerdictIn], source: Any) -> VerdictIn:
+    """`VerdictIn` from an object's attributes or a mapping, as one-line `LedgerError`s."""
+    if isinstance(source, Mapping):
+        return validated(model, **dict(source))
+    try:
+        return model.model_validate(source, from_attributes=True)
+    except ValidationError as exc:
+        parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise LedgerError(f"invalid {model.__name__}: " + "; ".join(parts)) from None
+
+
+def _set_adjustment(row: VerdictRow, stored: VerdictIn, inp: VerdictIn) -> None:
+    """Write the adjustment onto the row, unless a different one is already there."""
+    if stored.adjusted_outcome is not None:
+        if stored.adjustment() != inp.adjustment():
+            raise LedgerError(
+                f"verdict {row.id}: its family-adjusted outcome is already stored "
+                f"({stored.adjusted_outcome}, {stored.correction}) and is never rewritten"
+            )
+        return
+    for name, value in inp.adjustment().items():
+        setattr(row, name, value)

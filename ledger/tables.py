@@ -187,6 +187,10 @@ class TrialRow(SQLModel, table=True):
         sa_column=Column("crashes", Integer, nullable=False, server_default=text("0")),
     )
     code_hash: str | None = Field(default=None, sa_column=Column("code_hash", String(64)))
+    # The torch device a finished trial ran on (`cpu` | `cuda`): CUDA results are reproducible
+    # to the seed, CPU results to the bit, so a replay needs to know which it is comparing.
+    # Last, because migration 0003 appends the column.
+    device: str | None = Field(default=None, sa_column=Column("device", String(32)))
 
 
 class VerdictRow(SQLModel, table=True):
@@ -237,13 +241,21 @@ class VerdictRow(SQLModel, table=True):
         default=None, sa_column=Column("adjusted_outcome", String(32))
     )
     adjusted_p: float | None = Field(default=None, sa_column=Column("adjusted_p", Float))
-    correction: str | None = Field(default=None, sa_column=Column("correction", String(64)))
+    correction: str | None = Field(default=None, sa_column=Column("correction", String(255)))
     run_id: int | None = Field(
         default=None,
         sa_column=Column("run_id", Integer, ForeignKey("run.id", name="fk_verdict_run")),
     )
     created_at: datetime = Field(sa_column=Column("created_at", UTCDateTime(), nullable=False))
     superseded: bool = Field(default=False, sa_column=Column("superseded", Boolean, nullable=False))
+    # Added by 0004_families (appended, so the migrated column order matches).
+    alpha: float | None = Field(default=None, sa_column=Column("alpha", Float))
+    family: str | None = Field(default=None, sa_column=Column("family", String(255)))
+    adjusted_alpha: float | None = Field(default=None, sa_column=Column("adjusted_alpha", Float))
+    adjusted_ci_low: float | None = Field(default=None, sa_column=Column("adjusted_ci_low", Float))
+    adjusted_ci_high: float | None = Field(
+        default=None, sa_column=Column("adjusted_ci_high", Float)
+    )
 
 
 class LeverRow(SQLModel, table=True):
@@ -279,15 +291,105 @@ class LeverRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column("created_at", UTCDateTime(), nullable=False))
 
 
+class CorrectionFamilyRow(SQLModel, table=True):
+    """A pre-registered correction family: its members and size, fixed when registered."""
+
+    __tablename__: ClassVar[str] = "correction_family"
+    __table_args__ = (
+        CheckConstraint("size >= 1", name="ck_correction_family_size"),
+        CheckConstraint("alpha > 0 AND alpha < 1", name="ck_correction_family_alpha"),
+        CheckConstraint("method IN ('holm', 'bh')", name="ck_correction_family_method"),
+    )
+
+    key: str = Field(sa_column=Column("key", String(255), primary_key=True))
+    name: str = Field(sa_column=Column("name", String(255), nullable=False))
+    method: str = Field(sa_column=Column("method", String(32), nullable=False))
+    alpha: float = Field(sa_column=Column("alpha", Float, nullable=False))
+    size: int = Field(sa_column=Column("size", Integer, nullable=False))
+    members: str = Field(sa_column=Column("members", Text, nullable=False))
+    run_id: int | None = Field(
+        default=None,
+        sa_column=Column("run_id", Integer, ForeignKey("run.id", name="fk_correction_family_run")),
+    )
+    registered_at: datetime = Field(
+        sa_column=Column("registered_at", UTCDateTime(), nullable=False)
+    )
+    completed_at: datetime | None = Field(
+        default=None, sa_column=Column("completed_at", UTCDateTime())
+    )
+
+
+CANDIDATE_STATUSES: tuple[str, ...] = ("proposed", "scored", "refused", "failed")
+
+
+class SearchCandidateRow(SQLModel, table=True):
+    """One candidate of a configuration search, kept or rejected (rejections are data too).
+
+    `idx` orders the candidates of one search (a `config_search` version and a search seed);
+    0 is the base. `loss` is the gate's score signed so that lower is better; `best_after` is
+    the frontier after the keep rule saw this candidate (monotone by construction).
+    """
+
+    __tablename__: ClassVar[str] = "search_candidate"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", CANDIDATE_STATUSES), name="ck_search_candidate_status"),
+        CheckConstraint("idx >= 0", name="ck_search_candidate_idx"),
+        UniqueConstraint("search_hash", "search_seed", "idx", name="uq_search_candidate_slot"),
+        Index("ix_search_candidate_search", "search_hash", "search_seed"),
+    )
+
+    id: int | None = Field(
+        default=None, sa_column=Column("id", Integer, primary_key=True, autoincrement=True)
+    )
+    search_hash: str = Field(
+        sa_column=_fk_hash("search_hash", "fk_search_candidate_search", nullable=False)
+    )
+    search_seed: int = Field(sa_column=Column("search_seed", Integer, nullable=False))
+    idx: int = Field(sa_column=Column("idx", Integer, nullable=False))
+    generation: int = Field(sa_column=Column("generation", Integer, nullable=False))
+    parent_idx: int | None = Field(default=None, sa_column=Column("parent_idx", Integer))
+    controller: str = Field(sa_column=Column("controller", String(64), nullable=False))
+    config: str = Field(sa_column=Column("config", Text, nullable=False))
+    edit: str = Field(sa_column=Column("edit", Text, nullable=False))
+    move: str | None = Field(default=None, sa_column=Column("move", String(255)))
+    proposal: str | None = Field(default=None, sa_column=Column("proposal", Text))
+    status: str = Field(sa_column=Column("status", String(32), nullable=False))
+    trial_key: str | None = Field(default=None, sa_column=Column("trial_key", String(255)))
+    recheck_key: str | None = Field(default=None, sa_column=Column("recheck_key", String(255)))
+    seal_digest: str | None = Field(default=None, sa_column=Column("seal_digest", String(64)))
+    score: float | None = Field(default=None, sa_column=Column("score", Float))
+    loss: float | None = Field(default=None, sa_column=Column("loss", Float))
+    recheck_loss: float | None = Field(default=None, sa_column=Column("recheck_loss", Float))
+    flagged: bool = Field(default=False, sa_column=Column("flagged", Boolean, nullable=False))
+    kept: bool = Field(default=False, sa_column=Column("kept", Boolean, nullable=False))
+    best_after: float | None = Field(default=None, sa_column=Column("best_after", Float))
+    reason: str | None = Field(default=None, sa_column=Column("reason", Text))
+    run_id: int | None = Field(
+        default=None,
+        sa_column=Column("run_id", Integer, ForeignKey("run.id", name="fk_search_candidate_run")),
+    )
+    created_at: datetime = Field(sa_column=Column("created_at", UTCDateTime(), nullable=False))
+
+
 TABLES: tuple[type[SQLModel], ...] = (
     HypothesisVersionRow,
     RunRow,
     TrialRow,
     VerdictRow,
     LeverRow,
+    CorrectionFamilyRow,
+    SearchCandidateRow,
 )
 """The ledger's tables, in dependency order."""
 
 LEDGER_TABLE_NAMES: frozenset[str] = frozenset(
-    {"hypothesis_version", "run", "trial", "verdict", "lever"}
+    {
+        "hypothesis_version",
+        "run",
+        "trial",
+        "verdict",
+        "lever",
+        "correction_family",
+        "search_candidate",
+    }
 )

@@ -180,6 +180,7 @@ def finish(session: Session, key: str, result: TrialResultIn, now: datetime) -> 
     row.duration_s = float(result.duration_s)
     row.finished_at = now
     row.host = result.host or row.host
+    row.device = result.device or row.device
     row.error = None
     row.cut_reason = None
     session.add(row)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from worlds.base import StepRecord
+from worlds.base import Delta, StepRecord
+
+S = TypeVar("S")
+A = TypeVar("A")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +25,7 @@ class Prediction:
     less sure (mean decode entropy for the learned proposers); 0.0 when the proposer has none.
     """
 
-    delta: tuple[Any, ...]
+    delta: Delta
     signal: float = 0.0
 
 
@@ -31,22 +34,22 @@ class ProposerError(ValueError):
 
 
 @runtime_checkable
-class Proposer(Protocol):
-    """What the loop and the experiment kinds need of a world model."""
+class Proposer(Protocol[S, A]):
+    """What the loop and the experiment kinds need of a world model of a `World[S, A]`."""
 
     name: str
 
-    def fit(self, trajectories: Sequence[Sequence[StepRecord]], seed: int) -> None:
+    def fit(self, trajectories: Sequence[Sequence[StepRecord[S, A]]], seed: int) -> None:
         """Learn from oracle-labelled trajectories; deterministic given `seed`."""
         ...
 
-    def predict(self, state: Any, action: Any) -> Prediction:
+    def predict(self, state: S, action: A) -> Prediction:
         """Predict the delta of `action` in `state`."""
         ...
 
 
 @runtime_checkable
-class OnlineProposer(Proposer, Protocol):
+class OnlineProposer(Proposer[S, A], Protocol[S, A]):
     """A proposer that can learn from each consulted transition during a rollout (EN5 / H7)."""
 
-    def online_update(self, state: Any, action: Any, true_delta: Sequence[Any]) -> None: ...
+    def online_update(self, state: S, action: A, true_delta: Sequence[Any]) -> None: ...

@@ -32,11 +32,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic
 
 from proposers.base import Prediction, ProposerError
 from proposers.registry import register_proposer, reject_params
-from worlds.base import DeltaFormatError, StepRecord
+from worlds.base import A, DeltaFormatError, S, StepRecord, World
 
 _ARG = "\x00arg:"
 _INT = "\x00int:"
@@ -127,10 +127,10 @@ def instantiate(shape: Sequence[dict[str, Any]], args: Sequence[str]) -> list[di
     return [_fill(d, args)[0] for d in shape]
 
 
-class FrequencyProposer:
+class FrequencyProposer(Generic[S, A]):
     name = "frequency"
 
-    def __init__(self, world: Any, **params: Any) -> None:
+    def __init__(self, world: World[S, A], **params: Any) -> None:
         reject_params(self.name, params, frozenset())
         self.world = world
         self._fitted_counts: dict[str, Counter[str]] = {}
@@ -138,7 +138,7 @@ class FrequencyProposer:
         self._shapes: dict[str, tuple[list[dict[str, Any]], float]] = {}
         self._fitted = False
 
-    def fit(self, trajectories: Sequence[Sequence[StepRecord]], seed: int) -> None:
+    def fit(self, trajectories: Sequence[Sequence[StepRecord[S, A]]], seed: int) -> None:
         """Count shapes per command. Deterministic, and independent of `seed` and data order."""
         counts: dict[str, Counter[str]] = {}
         for trajectory in trajectories:
@@ -149,7 +149,7 @@ class FrequencyProposer:
         self._fitted = True
         self.online_reset()
 
-    def _shape_key(self, action: Any, delta: Sequence[Any]) -> tuple[str, str]:
+    def _shape_key(self, action: A, delta: Sequence[Any]) -> tuple[str, str]:
         args = self.world.action_args(action)
         dicts = self.world.delta_to_dicts(delta)
         key = json.dumps(abstract(dicts, args), sort_keys=True, separators=(",", ":"))
@@ -167,7 +167,7 @@ class FrequencyProposer:
         for command in sorted(self._counts):
             self._choose(command)
 
-    def online_update(self, state: Any, action: Any, true_delta: Sequence[Any]) -> None:
+    def online_update(self, state: S, action: A, true_delta: Sequence[Any]) -> None:
         """Count a consulted transition's shape, as if it had been in the training data."""
         if not self._fitted:
             raise ProposerError("frequency: online_update called before fit")
@@ -175,17 +175,12 @@ class FrequencyProposer:
         self._counts.setdefault(command, Counter())[key] += 1
         self._choose(command)
 
-    @property
-    def commands(self) -> tuple[str, ...]:
-        """The commands seen in training (sorted)."""
-        return tuple(sorted(self._shapes))
-
     def shape(self, command: str) -> list[dict[str, Any]] | None:
         """The most frequent abstracted shape for `command` (None if unseen)."""
         entry = self._shapes.get(command)
         return None if entry is None else entry[0]
 
-    def predict(self, state: Any, action: Any) -> Prediction:
+    def predict(self, state: S, action: A) -> Prediction:
         if not self._fitted:
             raise ProposerError("frequency: predict called before fit")
         entry = self._shapes.get(self.world.action_command(action))

@@ -18,11 +18,11 @@ import os
 import shlex
 import subprocess
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Generic
 
 from proposers.base import Prediction, ProposerError
 from proposers.registry import register_proposer
-from worlds.base import StepRecord
+from worlds.base import A, S, StepRecord, World
 
 LLM_COMMAND_ENV = "VERISIM_LLM_COMMAND"
 
@@ -43,7 +43,7 @@ _FILESYSTEM_EDITS = (
 )
 
 
-def build_prompt(world: Any, state: Any, action: Any) -> str:
+def build_prompt(world: World[S, A], state: S, action: A) -> str:
     """The instruction, the world's edit forms, the canonical state and the action."""
     edits = _NETWORK_EDITS if world.name == "network" else _FILESYSTEM_EDITS
     return (
@@ -54,7 +54,7 @@ def build_prompt(world: Any, state: Any, action: Any) -> str:
     )
 
 
-def parse_reply(world: Any, reply: str) -> tuple[Any, ...]:
+def parse_reply(world: World[S, A], reply: str) -> tuple[Any, ...]:
     """The reply's first '[' .. last ']' span as the world's delta (raises on anything else)."""
     if not isinstance(reply, str):
         raise ValueError(f"reply is {type(reply).__name__}, not text")
@@ -82,14 +82,14 @@ def command_client(command: str, timeout: float = 120.0) -> Complete:
     return complete
 
 
-class LLMProposer:
+class LLMProposer(Generic[S, A]):
     """Prompted LLM proposer; `fallbacks` counts replies that were malformed (of `calls`)."""
 
     name = "llm"
 
     def __init__(
         self,
-        world: Any,
+        world: World[S, A],
         complete: Complete | None = None,
         *,
         command: str = "",
@@ -109,10 +109,10 @@ class LLMProposer:
         self.fallbacks = 0
         self.last_error: str | None = None
 
-    def fit(self, trajectories: Sequence[Sequence[StepRecord]], seed: int) -> None:
+    def fit(self, trajectories: Sequence[Sequence[StepRecord[S, A]]], seed: int) -> None:
         """Nothing to learn: the model is frozen and prompted zero-shot."""
 
-    def predict(self, state: Any, action: Any) -> Prediction:
+    def predict(self, state: S, action: A) -> Prediction:
         self.calls += 1
         try:
             delta = parse_reply(self.world, self.complete(build_prompt(self.world, state, action)))

@@ -21,8 +21,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from proposers.base import Proposer, ProposerError
+from worlds.base import A, S, World
 
-ProposerFactory = Callable[..., Proposer]
+ProposerFactory = Callable[..., Proposer[Any, Any]]
 """`factory(world, **params) -> Proposer`."""
 
 _FACTORIES: dict[str, ProposerFactory] = {}
@@ -75,7 +76,13 @@ def _factory(name: str) -> ProposerFactory:
     return factory
 
 
-def get_proposer(name: str, world: Any, **params: Any) -> Proposer:
+def proposer_factory(name: str) -> ProposerFactory:
+    """The registered factory (usually the class) of `name`: for reading its declared
+    parameter table (`DEFAULTS`) without building one, as the search's file check does."""
+    return _factory(name)
+
+
+def get_proposer(name: str, world: World[S, A], **params: Any) -> Proposer[S, A]:
     """Build a fresh, unfitted proposer for `world` by registry name."""
     proposer = _factory(name)(world, **params)
     if not isinstance(proposer, Proposer):

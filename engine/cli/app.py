@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from engine.cli.output import Format, render
-from engine.judging.verdicts import CORRECTIONS, DEFAULT_CORRECTION
+from engine.cli.usage import EXIT_BAD_INPUT, EXIT_FAILED, OneLineUsageErrors
 from engine.ratchet.budget import BudgetError, format_seconds, parse_budget
 from engine.settings import (
     SettingsError,
@@ -30,11 +30,9 @@ from engine.settings import (
     resolve_ledger_url,
 )
 
-EXIT_BAD_INPUT = 2
-EXIT_FAILED = 1
-
 app = typer.Typer(
     name="verisim-engine",
+    cls=OneLineUsageErrors,
     help="An autonomous research engine for oracle-grounded world models.",
     no_args_is_help=True,
     add_completion=False,
@@ -130,6 +128,19 @@ def _hypotheses_dir(option: Path | None) -> Path:
     return directory
 
 
+def _check_output_file(out: Path) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    if out.is_dir():
+        raise SettingsError(f"--out {out} is a directory; give a file name")
+    if not out.parent.is_dir():
+        raise SettingsError(f"--out {out}: directory {out.parent} does not exist")
+
+
+def _check_output_dir(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise SettingsError(f"--out {out} exists and is not a directory")
+
+
 def _print(rows: list[dict[str, Any]], fmt: Format, columns: list[str] | None = None) -> None:
     # A terminal gets tables that fit it; a pipe or file gets whole cells (nothing to wrap for).
     width = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 200
@@ -163,17 +174,24 @@ def run(
         typer.Option("--dask-address", help="tcp://HOST:PORT of an existing Dask scheduler."),
     ] = None,
     correction: Annotated[
-        str, typer.Option("--correction", help="Family correction: holm | bh.")
-    ] = DEFAULT_CORRECTION,
+        str | None,
+        typer.Option(
+            "--correction", help="Family correction: holm | bh (default holm).", show_default=False
+        ),
+    ] = None,
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show the live progress bar.")
     ] = True,
 ) -> None:
     """Run the research engine until the budget is spent (resumes an existing ledger)."""
+    # Imported here, not at the top: the statistics pull in scipy (seconds on a loaded
+    # machine), which no other command needs.
     from engine.execution.runners import RunnerError, resolve_runner
     from engine.experiments.catalog import build_catalog
+    from engine.judging.verdicts import CORRECTIONS, DEFAULT_CORRECTION
     from hypotheses import load_directory
 
+    correction = DEFAULT_CORRECTION if correction is None else correction
     with user_errors():
         try:
             seconds = parse_budget(budget)
@@ -252,20 +270,19 @@ def hypotheses_validate(
 ) -> None:
     """Check hypothesis files; print every problem (file: field: reason) and exit 2 on any."""
     from engine.experiments.catalog import build_catalog
-    from hypotheses import HypothesisError, check_file, validate_directory
+    from hypotheses import HypothesisError, check_file, hypothesis_files, validate_directory
 
-    target = path if path is not None else _hypotheses_dir(None)
+    with user_errors():
+        target = path if path is not None else _hypotheses_dir(None)
     catalog = build_catalog()
     problems: list[HypothesisError]
     if target.is_dir():
         problems = list(validate_directory(target, catalog))
-        count = len(list(target.glob("*.toml")))
-    elif target.is_file():
+        count = len(hypothesis_files(target))
+    else:  # a file, or something that is not one: check_file says which
         _, found = check_file(target, catalog)
         problems = list(found)
         count = 1
-    else:
-        raise fail(f"{target}: no such file or directory")
     for problem in problems:
         typer.echo(str(problem), err=True)
     if problems:
@@ -365,6 +382,41 @@ def ledger_lineage(
     _print(rows, fmt, views.LINEAGE_COLUMNS)
 
 
+@ledger_app.command("search")
+def ledger_search(
+    ident: Annotated[str, typer.Argument(help="A config_search hypothesis id or hash prefix.")],
+    ledger: LedgerOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | json.")] = Format.table,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Also draw the frontier plot into this folder.")
+    ] = None,
+) -> None:
+    """A configuration search: its frontier, the rejected map, base -> best, and every
+    candidate with its score, keep flag and any refusal reason."""
+    from engine.reporting import search_views as sv
+
+    with user_errors():
+        opened = _open_ledger(ledger)
+        report = sv.search_report(opened, ident)
+        drawn = sv.frontier_plot(opened, ident, plot) if plot is not None else None
+    if fmt is not Format.table:
+        typer.echo(json.dumps(report, indent=2, default=str))
+        return
+    typer.echo(f"search {report['id']} ({report['hash'][:12]})")
+    for title, key, cols in (
+        ("frontier (kept candidates)", "frontier", sv.CANDIDATE_COLUMNS),
+        ("base -> ... -> best", "lineage", sv.LINEAGE_COLUMNS),
+        ("rejected map (per knob changed)", "rejected", sv.REJECTED_COLUMNS),
+        ("every candidate", "candidates", sv.CANDIDATE_COLUMNS),
+    ):
+        typer.echo(f"\n{title}:")
+        _print(report[key], Format.table, cols)
+    for child, outcome in sorted(report["confirmations"].items()):
+        typer.echo(f"confirmation {child}: {outcome}")
+    if drawn is not None:
+        typer.echo(f"frontier plot: {drawn}")
+
+
 @ledger_app.command("export")
 def ledger_export(
     ledger: LedgerOpt = None,
@@ -376,13 +428,18 @@ def ledger_export(
     from engine.reporting import views
 
     with user_errors():
+        if out is not None:
+            _check_output_file(out)
         document = views.export(_open_ledger(ledger))
     text = json.dumps(document, indent=2, default=str)
     if out is None:
         typer.echo(text)
-    else:
+        return
+    try:
         out.write_text(text + "\n", encoding="utf-8")
-        typer.echo(f"wrote {out}")
+    except OSError as exc:
+        raise fail(f"cannot write {out}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {out}")
 
 
 @ledger_app.command("upgrade")
@@ -426,14 +483,19 @@ def figures(
     from engine.reporting.figures import draw
     from engine.reporting.views import figures_from_ledger
 
-    with user_errors():
-        specs = figures_from_ledger(_open_ledger(ledger))
     target = out if out is not None else data_paths().figures
+    with user_errors():
+        _check_output_dir(target)
+        specs = figures_from_ledger(_open_ledger(ledger))
     if not specs:
         typer.echo("no hypothesis in the ledger varies rho yet: nothing to plot")
         return
     for spec in specs:
-        typer.echo(str(draw(spec, target)))
+        try:
+            drawn = draw(spec, target)
+        except OSError as exc:
+            raise fail(f"cannot write figures into {target}: {exc.strerror or exc}") from None
+        typer.echo(str(drawn))
 
 
 @app.command()
@@ -441,7 +503,7 @@ def ui(
     host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option(help="Port of the Prefect UI.")] = 4200,
+    port: Annotated[int, typer.Option(help="Port of the Prefect UI.", min=1, max=65535)] = 4200,
 ) -> None:
     """Start the Prefect server (flows, task runs, verdict artifacts) and print its address."""
     from engine.cli.ui import serve
@@ -454,8 +516,23 @@ def ui(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: the command, then no child process left behind.
+
+    A stop signal (SIGTERM, SIGHUP, SIGINT) unwinds the command through its clean-up paths,
+    every descendant still alive is ended, and the process then ends by that signal, as a
+    service manager expects of a clean stop (`engine.execution.lifetime`).
+    """
+    from engine.execution.lifetime import ending_children, exit_like_signal
+
+    code: str | int | None = 0
+    with ending_children() as stop:
+        try:
+            app()
+        except SystemExit as exc:
+            code = exc.code
+    if stop.signum is not None:
+        exit_like_signal(stop.signum)
+    raise SystemExit(code)
 
 
 __all__ = ["app", "format_seconds", "main"]

@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from engine.execution.lifetime import child_dies_with_us
 from engine.settings import data_paths
 
 STARTUP_SECONDS = 180.0
@@ -80,6 +81,9 @@ def serve(host: str, port: int, announce: Callable[[str], None]) -> int:
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        # Even if this process is SIGKILLed, the server is told to stop (it then stops its own
+        # uvicorn children); started from the main thread, which lives as long as we do.
+        preexec_fn=child_dies_with_us(signal.SIGTERM),
     )
     try:
         deadline = time.monotonic() + STARTUP_SECONDS

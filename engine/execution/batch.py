@@ -195,7 +195,9 @@ def run_batch(
                     continue  # claim again: allowed until the ledger's crash bound
                 if answer.status == "finished":
                     assert answer.metrics is not None
-                    ledger.finish_trial(req.key, answer.metrics, answer.seconds, host=host)
+                    ledger.finish_trial(
+                        req.key, answer.metrics, answer.seconds, host=host, device=answer.device
+                    )
                     report.finished.append(req.key)
                     report.seconds[req.key] = answer.seconds
                 elif answer.status == "failed":

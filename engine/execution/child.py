@@ -16,10 +16,13 @@ import sys
 import time
 from typing import Any, TextIO
 
+PARENT_ENV = "VERISIM_TRIAL_PARENT"
+"""The pid of the process that started this child (to notice a parent gone before we armed)."""
+
 
 def answer(line: str) -> dict[str, Any]:
     """Run the trial in one request line and describe the outcome (never raises)."""
-    from engine.execution.trials import execute, spec_from_dict
+    from engine.execution.trials import execute_on_device, spec_from_dict
 
     try:
         request = json.loads(line)
@@ -28,14 +31,15 @@ def answer(line: str) -> dict[str, Any]:
         return {"ok": False, "error": f"bad request: {type(exc).__name__}: {exc}"}
     started = time.perf_counter()
     try:
-        metrics = execute(spec)
+        metrics, device = execute_on_device(spec)
     except Exception as exc:  # the trial's own failure is its result
         return {
             "ok": False,
             "error": f"{type(exc).__name__}: {exc}",
             "seconds": time.perf_counter() - started,
         }
-    return {"ok": True, "metrics": metrics, "seconds": time.perf_counter() - started}
+    seconds = time.perf_counter() - started
+    return {"ok": True, "metrics": metrics, "device": device, "seconds": seconds}
 
 
 def serve(requests: TextIO, replies: TextIO) -> None:
@@ -46,15 +50,43 @@ def serve(requests: TextIO, replies: TextIO) -> None:
         replies.flush()
 
 
-def main() -> None:
+def _silence(stream: TextIO) -> None:
+    """Point `stream`'s descriptor at /dev/null, so its last flush (at exit) cannot fail."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, stream.fileno())
+    finally:
+        os.close(null)
+
+
+def main() -> int:
+    """Serve requests until stdin closes; 0 then, 1 when the parent went away mid-answer.
+
+    The child runs in a process group of its own, so a kill of the run can leave it behind
+    for a moment with nobody reading its answers: that is a normal end, not an error, and it
+    must not print a `BrokenPipeError` traceback into the user's terminal.
+    """
+    # The batch that started us holds us for its whole life: when it goes, so do we, even
+    # mid-trial and even if it was SIGKILLed (we run in a session of our own, so no terminal
+    # or process-group signal reaches us otherwise).
+    from engine.execution.lifetime import die_with_parent
+
+    parent = os.environ.get(PARENT_ENV)
+    die_with_parent(parent=int(parent) if parent and parent.isdigit() else None)
     protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    # Warm the imports once so the first trial's timing measures the trial, not the imports.
-
-    protocol.write(json.dumps({"ready": True}) + "\n")
-    protocol.flush()
-    serve(sys.stdin, protocol)
+    try:
+        protocol.write(json.dumps({"ready": True}) + "\n")
+        protocol.flush()
+        serve(sys.stdin, protocol)
+    except BrokenPipeError:
+        _silence(protocol)
+        return 1
+    except KeyboardInterrupt:  # the run was interrupted from the terminal: it says so itself
+        _silence(protocol)
+        return 130
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from engine.execution.child import PARENT_ENV
+
 READY_TIMEOUT_SECONDS = 120.0
 
 
@@ -36,6 +38,7 @@ class Answer:
     metrics: Mapping[str, float] | None = None
     error: str | None = None
     seconds: float = 0.0
+    device: str | None = None  # the torch device a finished trial ran on (`cpu` | `cuda`)
 
 
 class TrialProcess:
@@ -56,6 +59,7 @@ class TrialProcess:
     def start(self) -> None:
         env = dict(os.environ)
         env.setdefault("PYTHONHASHSEED", "0")
+        env[PARENT_ENV] = str(os.getpid())
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "engine.execution.child"],
             stdin=subprocess.PIPE,
@@ -95,7 +99,13 @@ class TrialProcess:
         seconds = float(reply.get("seconds", self._clock() - started))
         if reply.get("ok"):
             metrics = {str(k): float(v) for k, v in dict(reply["metrics"]).items()}
-            return Answer(status="finished", metrics=metrics, seconds=seconds)
+            device = reply.get("device")
+            return Answer(
+                status="finished",
+                metrics=metrics,
+                seconds=seconds,
+                device=None if device is None else str(device),
+            )
         return Answer(status="failed", error=str(reply.get("error")), seconds=seconds)
 
     def alive(self) -> bool:

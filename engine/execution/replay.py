@@ -29,6 +29,8 @@ class ReplayResult:
     seconds: float
     recorded_code: str | None = None
     replay_code: str | None = None
+    stored_device: str | None = None
+    replayed_device: str | None = None
 
     @property
     def matches(self) -> bool:
@@ -58,6 +60,11 @@ class ReplayResult:
             return "\n".join([*note, line])
         lines = [*note, head + f"MISMATCH in {len(self.differences)} metric(s)"]
         lines += [f"  {name}: stored {a!r}, replayed {b!r}" for name, a, b in self.differences]
+        if self.stored_device and self.replayed_device != self.stored_device:
+            lines.append(
+                f"  (recorded on {self.stored_device}, replayed on {self.replayed_device}: "
+                "CUDA results repeat to the seed, not to the bit; VERISIM_DEVICE picks the device)"
+            )
         return "\n".join(lines)
 
 
@@ -93,4 +100,6 @@ def replay_trial(ledger: Any, ref: str) -> ReplayResult:
         seconds=answer.seconds,
         recorded_code=record.code_hash,
         replay_code=source_hash(),
+        stored_device=record.device,
+        replayed_device=answer.device,
     )

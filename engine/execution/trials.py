@@ -12,45 +12,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from engine.execution.identity import code_version
 from engine.execution.source_hash import source_hash
 from engine.experiments.base import ArmSpec, TrialSpec
-from hypotheses import Hypothesis, canonical_json
-
-DISTRIBUTION = "verisim-engine"
+from hypotheses import Cell, Hypothesis
 
 
 class TrialError(ValueError):
     """A trial spec or stored trial row that cannot be decoded or run."""
-
-
-@cache
-def engine_version() -> str:
-    """The installed distribution's version (part of every trial key)."""
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:  # pragma: no cover - a source tree without an install
-        return "0+unknown"
-
-
-@cache
-def oracle_version(world: str, config_json: str) -> str:
-    """The oracle version of a world built from its config (cached: building is cheap but
-    a run asks for the same few worlds thousands of times)."""
-    from worlds import get_world
-
-    built = get_world(world, **_decode(config_json, "world config"))
-    return str(built.oracle_version)
-
-
-def code_version(world: str, world_config: Mapping[str, Any]) -> str:
-    """What code a trial's result depends on: the engine release, the world's oracle and the
-    hash of the source a trial executes (so an edit between releases still changes keys)."""
-    oracle = oracle_version(world, canonical_json(dict(world_config)))
-    return f"{DISTRIBUTION}/{engine_version()}+{world}-oracle/{oracle}+src/{source_hash()}"
 
 
 def trial_key(hypothesis_hash: str, cell_id: str, arm: str, seed: int, code: str) -> str:
@@ -76,50 +47,73 @@ class TrialRequest:
     code_version: str
     spec: TrialSpec
     code_hash: str | None = None  # the source hash the key was computed under
+    model_seed: int | None = None
 
 
-def build_spec(hypothesis: Hypothesis, params: Mapping[str, Any], arm: str, seed: int) -> TrialSpec:
-    """The experiment's input for one arm and seed in one cell (params already merged)."""
+def build_spec(
+    hypothesis: Hypothesis,
+    cell: Cell,
+    arm: str,
+    seed: int,
+    model_seed: int | None = None,
+) -> TrialSpec:
+    """The experiment's input for one arm and seed in one cell (the cell's params, world
+    config and arm params, with its grid axes applied).
+
+    With a model seed, an arm that declares `model_seed` in its params fits its model with
+    that seed instead (arms without one, the baselines, have no model to vary).
+    """
     arm_def = hypothesis.arms[arm]
+    arm_params = dict(cell.arm_params.get(arm, arm_def.params))
+    if model_seed is not None and "model_seed" in arm_params:
+        arm_params["model_seed"] = model_seed
     return TrialSpec(
         world=hypothesis.world,
-        world_config=dict(hypothesis.world_config),
+        world_config=dict(cell.world_config),
         experiment=hypothesis.experiment,
-        params=dict(params),
+        params=dict(cell.params),
         arm=ArmSpec(
             proposer=arm_def.proposer,
-            params=dict(arm_def.params),
+            params=arm_params,
             overrides=dict(arm_def.overrides),
         ),
         seed=seed,
+        model_seed=model_seed,
     )
 
 
 def plan_trials(hypothesis: Hypothesis) -> list[TrialRequest]:
-    """Every trial of a hypothesis version, cell by cell, arm by arm, seed by seed.
+    """Every trial of a hypothesis version, cell by cell, arm by arm, (model seed,) seed.
 
-    Arms share the seed list, which is what makes the effects paired.
+    Arms share the seed list, which is what makes the effects paired. With `[seeds] model`,
+    every evaluation seed runs once per model seed, each with its own fitted model; the key
+    then names the model seed too (through the arm part of the key, so files without model
+    seeds keep their keys).
     """
     digest = hypothesis.content_hash
-    code = code_version(hypothesis.world, hypothesis.world_config)
     src = source_hash()
+    models: tuple[int | None, ...] = hypothesis.seeds.model or (None,)
     requests: list[TrialRequest] = []
     for cell in hypothesis.cells():
+        code = code_version(hypothesis.world, cell.world_config, src)
         for arm in sorted(hypothesis.arms):
-            for seed in hypothesis.seeds.initial:
-                requests.append(
-                    TrialRequest(
-                        key=trial_key(digest, cell.cell_id, arm, seed, code),
-                        hypothesis_hash=digest,
-                        hypothesis_id=hypothesis.id,
-                        cell_id=cell.cell_id,
-                        arm=arm,
-                        seed=seed,
-                        code_version=code,
-                        spec=build_spec(hypothesis, cell.params, arm, seed),
-                        code_hash=src,
+            for model in models:
+                keyed_arm = arm if model is None else f"{arm}@model_seed={model}"
+                for seed in hypothesis.seeds.initial:
+                    requests.append(
+                        TrialRequest(
+                            key=trial_key(digest, cell.cell_id, keyed_arm, seed, code),
+                            hypothesis_hash=digest,
+                            hypothesis_id=hypothesis.id,
+                            cell_id=cell.cell_id,
+                            arm=arm,
+                            seed=seed,
+                            code_version=code,
+                            spec=build_spec(hypothesis, cell, arm, seed, model),
+                            model_seed=model,
+                            code_hash=src,
+                        )
                     )
-                )
     return requests
 
 
@@ -136,11 +130,8 @@ def spec_to_dict(spec: TrialSpec) -> dict[str, Any]:
             "overrides": dict(spec.arm.overrides),
         },
         "seed": spec.seed,
+        **({} if spec.model_seed is None else {"model_seed": spec.model_seed}),
     }
-
-
-def spec_to_json(spec: TrialSpec) -> str:
-    return canonical_json(spec_to_dict(spec))
 
 
 def _decode(text: str, what: str) -> dict[str, Any]:
@@ -162,6 +153,11 @@ def spec_from_dict(data: Mapping[str, Any]) -> TrialSpec:
         seed = data["seed"]
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise TrialError(f"trial seed must be an integer, got {seed!r}")
+        model_seed = data.get("model_seed")
+        if model_seed is not None and (
+            not isinstance(model_seed, int) or isinstance(model_seed, bool)
+        ):
+            raise TrialError(f"model seed must be an integer, got {model_seed!r}")
         return TrialSpec(
             world=str(data["world"]),
             world_config=dict(data["world_config"]),
@@ -173,13 +169,10 @@ def spec_from_dict(data: Mapping[str, Any]) -> TrialSpec:
                 overrides=dict(arm.get("overrides", {})),
             ),
             seed=seed,
+            model_seed=model_seed,
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise TrialError(f"stored trial spec is malformed: missing or bad {exc}") from None
-
-
-def spec_from_json(text: str) -> TrialSpec:
-    return spec_from_dict(_decode(text, "trial spec"))
 
 
 def execute(spec: TrialSpec) -> dict[str, float]:
@@ -188,6 +181,24 @@ def execute(spec: TrialSpec) -> dict[str, float]:
 
     metrics = get_experiment(spec.experiment).run(spec)
     return {str(name): float(value) for name, value in metrics.items()}
+
+
+def execute_on_device(spec: TrialSpec) -> tuple[dict[str, float], str]:
+    """(metrics, the torch device the trial ran on): `cuda` if any model used it, else `cpu`.
+
+    The device is a record beside the metrics, not one of them: it says where the numbers were
+    computed (CUDA is reproducible to the seed, the CPU to the bit), and the ledger keeps it on
+    the trial's row. A trial with no torch model ran on the CPU; torch is not imported for it.
+    """
+    import sys
+
+    loaded = sys.modules.get("proposers.device")
+    if loaded is not None:
+        loaded.forget_devices_used()
+    metrics = execute(spec)
+    loaded = sys.modules.get("proposers.device")
+    used = loaded.devices_used() if loaded is not None else frozenset()
+    return metrics, "cuda" if "cuda" in used else "cpu"
 
 
 def metrics_equal(a: Mapping[str, float], b: Mapping[str, float]) -> bool:

@@ -108,15 +108,16 @@ class InProcessExecutor:
     """Trial bodies in this process (a Dask or pool worker is already a process of its own)."""
 
     def __call__(self, trial: TrialRecord, deadline: float | None) -> Answer:
-        from engine.execution.trials import execute, spec_from_dict
+        from engine.execution.trials import execute_on_device, spec_from_dict
 
         started = time.perf_counter()
         try:
-            metrics = execute(spec_from_dict(trial.spec))
+            metrics, device = execute_on_device(spec_from_dict(trial.spec))
         except Exception as exc:  # the trial's own failure is its result
             error = f"{type(exc).__name__}: {exc}"
             return Answer(status="failed", error=error, seconds=time.perf_counter() - started)
-        return Answer(status="finished", metrics=metrics, seconds=time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        return Answer(status="finished", metrics=metrics, seconds=seconds, device=device)
 
 
 class ProcessExecutor:
@@ -220,7 +221,9 @@ def run_claimed(
         answer = executor(trial, deadline)
     if answer.status == "finished":
         assert answer.metrics is not None
-        ledger.finish_trial(trial.key, answer.metrics, answer.seconds, identity.host)
+        ledger.finish_trial(
+            trial.key, answer.metrics, answer.seconds, identity.host, device=answer.device
+        )
     elif answer.status == "failed":
         ledger.fail_trial(trial.key, answer.error or "unknown error")
     elif answer.status == "crashed":

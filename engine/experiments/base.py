@@ -27,7 +27,12 @@ class ArmSpec:
 
 @dataclass(frozen=True)
 class TrialSpec:
-    """Everything a trial depends on, as plain values (this is what the ledger stores)."""
+    """Everything a trial depends on, as plain values (this is what the ledger stores).
+
+    `model_seed` is set when the file declares model seeds: the arm's own `model_seed`
+    parameter already carries it to the proposer; here it names the fitted model the trial
+    belongs to, so the verdict can resample models (None: one level, evaluation seeds only).
+    """
 
     world: str
     world_config: Mapping[str, Any]
@@ -35,6 +40,7 @@ class TrialSpec:
     params: Mapping[str, Any]
     arm: ArmSpec
     seed: int
+    model_seed: int | None = None
 
 
 class ExperimentError(ValueError):
@@ -45,11 +51,18 @@ class ExperimentKind(Protocol):
     """An experiment kind registered by name, so a hypothesis file can say `experiment = "..."`."""
 
     name: str
-    metrics: frozenset[str]
-    """Every metric name `run` returns (hypothesis validation checks `effect.metric` against it)."""
 
-    params: frozenset[str]
-    """The parameter names `run` accepts in `params` (anything else is a validation error)."""
+    @property
+    def metrics(self) -> frozenset[str]:
+        """Every metric name `run` returns (validation checks `effect.metric` against it)."""
+        ...
+
+    @property
+    def params(self) -> frozenset[str]:
+        """The parameter names `run` accepts in `params` (anything else is a validation error).
+        A parameter named `driver` or `*_driver` names one of the world's drivers, and the
+        catalogue checks its value against them (`engine.experiments.catalog`)."""
+        ...
 
     def validate(self, params: Mapping[str, Any]) -> None:
         """Check one arm's effective params (names, types, ranges, sealed training seeds)

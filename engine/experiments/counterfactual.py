@@ -27,10 +27,10 @@ from typing import Any
 
 from engine.experiments import data
 from engine.experiments.base import ExperimentError, TrialSpec
-from engine.experiments.one_step import predictions
+from engine.experiments.data import predictions
 from engine.experiments.params import Param, at_least, one_of, resolve, resolve_values
 from proposers import ProposerError, get_proposer
-from worlds.base import StepRecord
+from worlds.base import A, Driver, ReachabilityWorld, S, StepRecord, World
 
 NAME = "counterfactual"
 BRANCH_SALT = 0xC0FFEE
@@ -51,14 +51,14 @@ PARAMS: dict[str, Param] = {
 }
 
 
-def _check_driver(world: Any, name: str) -> None:
+def _check_driver(world: World[Any, Any], name: str) -> None:
     if name not in world.driver_names():
         raise ExperimentError(
             f"{NAME}: unknown driver {name!r} (known: {', '.join(world.driver_names())})"
         )
 
 
-def _branched(world: Any, state: Any, driver: Any, k: int) -> list[StepRecord]:
+def _branched(world: World[S, A], state: S, driver: Driver[S, A], k: int) -> list[StepRecord[S, A]]:
     out = []
     for _ in range(k):
         action = driver.sample(state)
@@ -128,16 +128,16 @@ class Counterfactual:
         driver = world.driver(p["intervention_driver"], seed ^ EVAL_SALT)
         cases = [c for r in held for c in _branched(world, r.state, driver, p["interventions"])]
         exact, safety = [], []
-        has_rf = hasattr(world, "reachability_faithfulness")
+        reach = world if isinstance(world, ReachabilityWorld) else None
         for case, pred in zip(cases, predictions(proposer, cases), strict=True):
             exact.append(1.0 if world.delta_exact(pred.delta, case.transition.delta) else 0.0)
-            if has_rf:
+            if reach is not None:
                 after = world.apply(case.state, pred.delta)
-                safety.append(world.reachability_faithfulness(case.transition.state, after))
+                safety.append(reach.reachability_faithfulness(case.transition.state, after))
         metrics = {
             "intervention_delta_exact": math.fsum(exact) / len(exact),
             "train_examples": float(count),
         }
-        if has_rf:
+        if reach is not None:
             metrics["change_safety"] = math.fsum(safety) / len(safety)
         return metrics

@@ -7,26 +7,25 @@ training sequence: the judge's data is sealed from the proposer by construction,
 hypothesis file or a lever sets.
 
 **Fitting.** `fitted_proposer` builds the arm's proposer and fits it on the training data with
-the trial seed. A learned proposer may be expensive; `set_proposer_cache` installs a cache
-keyed by the content of everything the fit depends on (world, config, proposer, params,
-training data spec, seed), so arms and trials that share a model can share the fit. Without a
-cache every trial fits its own (the baselines fit in milliseconds).
+the trial seed. Every trial fits its own: the baselines fit in milliseconds, and the learned
+proposers keep their trained weights in a content-keyed cache of their own
+(`proposers.training.cache`), so arms and trials that share a model train it once.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from engine.experiments.base import ArmSpec, ExperimentError
-from hypotheses import content_digest
-from proposers import ProposerError, get_proposer
+from proposers import Prediction, Proposer, ProposerError, get_proposer
 from worlds import get_world
-from worlds.base import StepRecord
+from worlds.base import A, S, StepRecord, World
 
 EVAL_SEED_OFFSET = 100_000
+MAX_TRAIN_TRANSITIONS = 2_000_000
+"""Training trajectories x steps per trajectory: more than this cannot be held in memory."""
 DEFAULT_TRAIN_SEEDS: tuple[int, ...] = (0, 1, 2, 3)
 
 
@@ -43,9 +42,6 @@ class TrainingSpec:
     seeds: tuple[int, ...]
     steps: int
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"driver": self.driver, "seeds": list(self.seeds), "steps": self.steps}
-
 
 def training_spec(experiment: str, params: Mapping[str, Any]) -> TrainingSpec:
     """From `train_driver`, `train_seeds` | `train_trajectories` (n -> seeds 0..n-1) and
@@ -54,6 +50,11 @@ def training_spec(experiment: str, params: Mapping[str, Any]) -> TrainingSpec:
     if seeds_given is not None and count is not None:
         raise ExperimentError(f"{experiment}: give train_seeds or train_trajectories, not both")
     if count is not None:
+        if count > EVAL_SEED_OFFSET:  # checked before range() allocates the seeds
+            raise ExperimentError(
+                f"{experiment}: train_trajectories {count} > {EVAL_SEED_OFFSET}: its seeds "
+                f"0..{count - 1} would reach the sealed evaluation range"
+            )
         seeds: tuple[int, ...] = tuple(range(count))
     elif seeds_given is not None:
         if not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds_given):
@@ -65,23 +66,33 @@ def training_spec(experiment: str, params: Mapping[str, Any]) -> TrainingSpec:
         seeds = DEFAULT_TRAIN_SEEDS
     bad = [s for s in seeds if not 0 <= s < EVAL_SEED_OFFSET]
     if bad:
+        shown = bad if len(bad) <= 10 else [*bad[:10], "..."]
         raise ExperimentError(
-            f"{experiment}: train_seeds {bad} are outside [0, {EVAL_SEED_OFFSET}): seeds from "
+            f"{experiment}: train_seeds {shown} are outside [0, {EVAL_SEED_OFFSET}): seeds from "
             f"{EVAL_SEED_OFFSET} up are the sealed evaluation range"
         )
     if len(set(seeds)) != len(seeds):
-        raise ExperimentError(f"{experiment}: train_seeds repeat a seed: {list(seeds)}")
-    return TrainingSpec(str(params["train_driver"]), seeds, int(params["train_steps"]))
+        raise ExperimentError(f"{experiment}: train_seeds repeat a seed")
+    steps = int(params["train_steps"])
+    if len(seeds) * steps > MAX_TRAIN_TRANSITIONS:
+        raise ExperimentError(
+            f"{experiment}: {len(seeds)} training trajectories x {steps} steps is more than "
+            f"{MAX_TRAIN_TRANSITIONS} transitions"
+        )
+    return TrainingSpec(str(params["train_driver"]), seeds, steps)
 
 
-def build_world(experiment: str, name: str, config: Mapping[str, Any]) -> Any:
+def build_world(experiment: str, name: str, config: Mapping[str, Any]) -> World[Any, Any]:
+    """The trial's world by name (its state and action types are known only at run time)."""
     try:
         return get_world(name, **dict(config))
     except (TypeError, ValueError) as exc:
         raise ExperimentError(f"{experiment}: cannot build world {name!r}: {exc}") from None
 
 
-def trajectory(experiment: str, world: Any, driver: str, seed: int, steps: int) -> list[StepRecord]:
+def trajectory(
+    experiment: str, world: World[S, A], driver: str, seed: int, steps: int
+) -> list[StepRecord[S, A]]:
     if driver not in world.driver_names():
         raise ExperimentError(
             f"{experiment}: unknown driver {driver!r} for world {world.name!r} "
@@ -90,68 +101,39 @@ def trajectory(experiment: str, world: Any, driver: str, seed: int, steps: int) 
     return list(world.trajectory(driver, seed, steps))
 
 
-def training_data(experiment: str, world: Any, spec: TrainingSpec) -> list[list[StepRecord]]:
+def training_data(
+    experiment: str, world: World[S, A], spec: TrainingSpec
+) -> list[list[StepRecord[S, A]]]:
     return [trajectory(experiment, world, spec.driver, s, spec.steps) for s in spec.seeds]
-
-
-class ProposerCache(Protocol):
-    """Shares fitted proposers between trials by content key (installed by the engine)."""
-
-    def get_or_fit(self, key: str, fit: Callable[[], Any]) -> Any: ...
-
-
-_cache: ProposerCache | None = None
-
-
-def set_proposer_cache(cache: ProposerCache | None) -> None:
-    """Install (or remove, with None) the fitted-proposer cache for this process."""
-    global _cache
-    _cache = cache
-
-
-def fit_key(
-    world_name: str, world_config: Mapping[str, Any], arm: ArmSpec, train: TrainingSpec, seed: int
-) -> str:
-    """Digest of everything a fitted proposer depends on."""
-    return content_digest(
-        {
-            "world": world_name,
-            "world_config": dict(world_config),
-            "proposer": arm.proposer,
-            "params": dict(arm.params),
-            "train": train.as_dict(),
-            "seed": seed,
-        }
-    )
 
 
 def fitted_proposer(
     experiment: str,
-    world: Any,
-    world_name: str,
-    world_config: Mapping[str, Any],
+    world: World[S, A],
     arm: ArmSpec,
     train: TrainingSpec,
     seed: int,
-) -> tuple[Any, int]:
+) -> tuple[Proposer[S, A], int]:
     """(the arm's proposer fitted on the training data with the trial seed, #examples)."""
     data = training_data(experiment, world, train)
     examples = sum(len(t) for t in data)
 
-    def fit() -> Any:
-        try:
-            proposer = get_proposer(arm.proposer, world, **dict(arm.params))
-        except ProposerError as exc:
-            raise ExperimentError(f"{experiment}: {exc}") from None
-        proposer.fit(data, seed)
-        return proposer
-
-    if _cache is None:
-        return fit(), examples
-    # A cached proposer may be mutated by online updates: each trial gets its own copy.
-    shared = _cache.get_or_fit(fit_key(world_name, world_config, arm, train, seed), fit)
-    return copy.deepcopy(shared), examples
+    try:
+        proposer = get_proposer(arm.proposer, world, **dict(arm.params))
+    except ProposerError as exc:
+        raise ExperimentError(f"{experiment}: {exc}") from None
+    proposer.fit(data, seed)
+    return proposer, examples
 
 
-def actions_of(records: Sequence[StepRecord]) -> list[Any]:
+def actions_of(records: Sequence[StepRecord[S, A]]) -> list[A]:
     return [r.action for r in records]
+
+
+def predictions(proposer: Proposer[S, A], records: Sequence[StepRecord[S, A]]) -> list[Prediction]:
+    """Teacher-forced predictions; a proposer with `predict_batch` is asked once (faster for
+    the learned ones, the same answers by their contract)."""
+    batch = getattr(proposer, "predict_batch", None)
+    if batch is not None:
+        return list(batch([(r.state, r.action) for r in records]))
+    return [proposer.predict(r.state, r.action) for r in records]

@@ -21,7 +21,7 @@ Metrics:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine.experiments import data
@@ -36,6 +36,7 @@ from engine.rollout.policies import (
     ProbePolicy,
     make_probe_policy,
 )
+from worlds.base import A, ReachabilityWorld, S
 
 NAME = "horizon_curve"
 
@@ -80,7 +81,9 @@ REACHABILITY_METRICS = frozenset({"mean_reachability_faithfulness"})
 COMPETENCE_METRICS = frozenset({"competence_delta_exact"})
 
 
-def mean_reachability(world: Any, truth: Any, states: Any) -> float:
+def mean_reachability(
+    world: ReachabilityWorld[S, A], truth: Sequence[S], states: Sequence[S]
+) -> float:
     pairs = list(zip(truth, states, strict=True))
     if not pairs:
         return 1.0
@@ -99,7 +102,6 @@ class HorizonCurve:
         data.training_spec(NAME, resolve_values(NAME, PARAMS, params))
 
     def run(self, spec: TrialSpec) -> dict[str, float]:
-        from engine.experiments.one_step import predictions
 
         p = resolve(NAME, PARAMS, spec)
         world = data.build_world(NAME, spec.world, spec.world_config)
@@ -108,14 +110,12 @@ class HorizonCurve:
         probe: ProbePolicy | None = None
         if p["observation"] == "probe":
             probe = make_probe_policy(p["probe"], seed=spec.seed)
-        proposer, examples = data.fitted_proposer(
-            NAME, world, spec.world, spec.world_config, spec.arm, train, spec.seed
-        )
+        proposer, examples = data.fitted_proposer(NAME, world, spec.arm, train, spec.seed)
         competence: float | None = None
         if p["competence"]:  # the fitted model, before any online update can change it
             exact = [
                 1.0 if world.delta_exact(pred.delta, r.transition.delta) else 0.0
-                for r, pred in zip(records, predictions(proposer, records), strict=True)
+                for r, pred in zip(records, data.predictions(proposer, records), strict=True)
             ]
             competence = math.fsum(exact) / len(exact)
         try:
@@ -144,7 +144,7 @@ class HorizonCurve:
             "final_divergence": rollout.final_divergence,
             "train_examples": float(examples),
         }
-        if hasattr(world, "reachability_faithfulness"):
+        if isinstance(world, ReachabilityWorld):
             metrics["mean_reachability_faithfulness"] = mean_reachability(
                 world, rollout.truth, rollout.states
             )

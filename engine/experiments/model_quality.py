@@ -19,8 +19,8 @@ from typing import Any
 
 from engine.experiments import data
 from engine.experiments.base import ExperimentError, TrialSpec
+from engine.experiments.data import predictions
 from engine.experiments.horizon_curve import TRAINING_PARAMS
-from engine.experiments.one_step import predictions
 from engine.experiments.params import Param, at_least, resolve, resolve_values
 from engine.rollout.loop import run_at_rho
 
@@ -58,9 +58,7 @@ class ModelQuality:
         world = data.build_world(NAME, spec.world, spec.world_config)
         train = data.training_spec(NAME, p)
         records = data.trajectory(NAME, world, p["driver"], data.eval_seed(spec.seed), p["steps"])
-        proposer, examples = data.fitted_proposer(
-            NAME, world, spec.world, spec.world_config, spec.arm, train, spec.seed
-        )
+        proposer, examples = data.fitted_proposer(NAME, world, spec.arm, train, spec.seed)
         token_accuracy = getattr(proposer, "token_accuracy", None)
         if token_accuracy is None:
             raise ExperimentError(

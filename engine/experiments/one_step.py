@@ -15,17 +15,16 @@ scored on its own. Metrics (means over the T steps):
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from engine.experiments import data
 from engine.experiments.base import TrialSpec
+from engine.experiments.data import predictions
 from engine.experiments.horizon_curve import REACHABILITY_METRICS, TRAINING_PARAMS
 from engine.experiments.params import Param, at_least, in_range, resolve, resolve_values
-from engine.experiments.scoring import token_accuracy
-from proposers import Prediction
-from worlds.base import StepRecord
+from engine.experiments.scoring import mean_or_zero, token_accuracy
+from worlds.base import ReachabilityWorld
 
 NAME = "one_step"
 
@@ -48,19 +47,6 @@ BASE_METRICS = frozenset(
 )
 
 
-def predictions(proposer: Any, records: Sequence[StepRecord]) -> list[Prediction]:
-    """Teacher-forced predictions; a proposer with `predict_batch` is asked once (faster for
-    the learned ones, the same answers by their contract)."""
-    batch = getattr(proposer, "predict_batch", None)
-    if batch is not None:
-        return list(batch([(r.state, r.action) for r in records]))
-    return [proposer.predict(r.state, r.action) for r in records]
-
-
-def _mean(values: Sequence[float]) -> float:
-    return math.fsum(values) / len(values) if values else 0.0
-
-
 class OneStep:
     name = NAME
     params = frozenset(PARAMS)
@@ -76,12 +62,10 @@ class OneStep:
         world = data.build_world(NAME, spec.world, spec.world_config)
         train = data.training_spec(NAME, p)
         records = data.trajectory(NAME, world, p["driver"], data.eval_seed(spec.seed), p["steps"])
-        proposer, examples = data.fitted_proposer(
-            NAME, world, spec.world, spec.world_config, spec.arm, train, spec.seed
-        )
+        proposer, examples = data.fitted_proposer(NAME, world, spec.arm, train, spec.seed)
         preds = predictions(proposer, records)
         tokens, exact, bits, div, rf = [], [], [], [], []
-        has_rf = hasattr(world, "reachability_faithfulness")
+        reach = world if isinstance(world, ReachabilityWorld) else None
         for record, pred in zip(records, preds, strict=True):
             true = record.transition.delta
             after = world.apply(record.state, pred.delta)
@@ -89,16 +73,16 @@ class OneStep:
             exact.append(1.0 if world.delta_exact(pred.delta, true) else 0.0)
             bits.append(float(world.bits_to_correct(pred.delta, true)))
             div.append(float(world.divergence(after, record.transition.state)))
-            if has_rf:
-                rf.append(world.reachability_faithfulness(record.transition.state, after))
+            if reach is not None:
+                rf.append(reach.reachability_faithfulness(record.transition.state, after))
         metrics = {
-            "token_accuracy": _mean(tokens),
-            "delta_exact": _mean(exact),
-            "bits_to_correct": _mean(bits),
-            "mean_divergence": _mean(div),
-            "accuracy_at_eps": _mean([1.0 if d <= p["eps"] else 0.0 for d in div]),
+            "token_accuracy": mean_or_zero(tokens),
+            "delta_exact": mean_or_zero(exact),
+            "bits_to_correct": mean_or_zero(bits),
+            "mean_divergence": mean_or_zero(div),
+            "accuracy_at_eps": mean_or_zero([1.0 if d <= p["eps"] else 0.0 for d in div]),
             "train_examples": float(examples),
         }
-        if has_rf:
-            metrics["mean_reachability_faithfulness"] = _mean(rf)
+        if reach is not None:
+            metrics["mean_reachability_faithfulness"] = mean_or_zero(rf)
         return metrics

@@ -19,15 +19,16 @@ Needs a world with reachability (the network).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from engine.experiments import data
 from engine.experiments.base import ExperimentError, TrialSpec
+from engine.experiments.data import predictions
 from engine.experiments.horizon_curve import TRAINING_PARAMS
-from engine.experiments.one_step import predictions
 from engine.experiments.params import Param, at_least, resolve, resolve_values
+from engine.experiments.scoring import mean_or_zero
+from worlds.base import ReachabilityWorld
 
 NAME = "oracle_compare"
 
@@ -36,10 +37,6 @@ PARAMS: dict[str, Param] = {
     "driver": Param("driver", str, "weighted", doc="driver of the held-out trajectory"),
     **TRAINING_PARAMS,
 }
-
-
-def _mean(values: list[float]) -> float:
-    return math.fsum(values) / len(values) if values else 0.0
 
 
 class OracleCompare:
@@ -64,13 +61,11 @@ class OracleCompare:
     def run(self, spec: TrialSpec) -> dict[str, float]:
         p = resolve(NAME, PARAMS, spec)
         world = data.build_world(NAME, spec.world, spec.world_config)
-        if not hasattr(world, "reachability_bits_to_correct"):
+        if not isinstance(world, ReachabilityWorld):
             raise ExperimentError(f"{NAME}: world {spec.world!r} has no control-plane oracle")
         train = data.training_spec(NAME, p)
         records = data.trajectory(NAME, world, p["driver"], data.eval_seed(spec.seed), p["steps"])
-        proposer, examples = data.fitted_proposer(
-            NAME, world, spec.world, spec.world_config, spec.arm, train, spec.seed
-        )
+        proposer, examples = data.fitted_proposer(NAME, world, spec.arm, train, spec.seed)
         dp, cp, non_redundant, sufficient, ratio = [], [], [], [], []
         for record, pred in zip(records, predictions(proposer, records), strict=True):
             true_next = record.transition.state
@@ -87,11 +82,11 @@ class OracleCompare:
             )
         wrong = [s for s, d in zip(sufficient, dp, strict=True) if d > 0]
         return {
-            "data_plane_bits": _mean(dp),
-            "control_plane_entries": _mean(cp),
-            "non_redundant_rate": _mean(non_redundant),
-            "cp_sufficient_rate": _mean(sufficient),
-            "cp_sufficient_given_wrong": _mean(wrong),
-            "consult_cost_ratio": _mean(ratio),
+            "data_plane_bits": mean_or_zero(dp),
+            "control_plane_entries": mean_or_zero(cp),
+            "non_redundant_rate": mean_or_zero(non_redundant),
+            "cp_sufficient_rate": mean_or_zero(sufficient),
+            "cp_sufficient_given_wrong": mean_or_zero(wrong),
+            "consult_cost_ratio": mean_or_zero(ratio),
             "train_examples": float(examples),
         }

@@ -81,9 +81,18 @@ def in_range(low: float, high: float) -> Check:
     return check
 
 
-def at_least(low: int) -> Check:
+MAX_COUNT = 1_000_000
+"""The largest value of any count parameter (steps, examples, branches): larger ones are
+sizes no trial can allocate or finish, refused when the file is loaded."""
+
+
+def at_least(low: int, high: int = MAX_COUNT) -> Check:
+    """A count: at least `low` and at most `high` (a sane size)."""
+
     def check(value: Any) -> str | None:
-        return None if value >= low else f"must be >= {low}"
+        if value < low:
+            return f"must be >= {low}"
+        return None if value <= high else f"must be <= {high}"
 
     return check
 

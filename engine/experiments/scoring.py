@@ -14,11 +14,18 @@ proposer may report that only under another name.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from hypotheses import canonical_json
+from worlds.base import World
+
+
+def mean_or_zero(values: Sequence[float]) -> float:
+    """The exact (fsum) mean of per-step scores; 0.0 for a trial with no steps to score."""
+    return math.fsum(values) / len(values) if values else 0.0
 
 
 def _flat(prefix: str, value: Any) -> Iterator[tuple[str, str]]:
@@ -29,7 +36,7 @@ def _flat(prefix: str, value: Any) -> Iterator[tuple[str, str]]:
         yield prefix, canonical_json(value)
 
 
-def field_tokens(world: Any, delta: Sequence[Any]) -> Counter[tuple[str, ...]]:
+def field_tokens(world: World[Any, Any], delta: Sequence[Any]) -> Counter[tuple[str, ...]]:
     """The multiset of field tokens of a delta (see the module note)."""
     tokens: Counter[tuple[str, ...]] = Counter()
     for edit in world.delta_to_dicts(delta):
@@ -40,7 +47,7 @@ def field_tokens(world: Any, delta: Sequence[Any]) -> Counter[tuple[str, ...]]:
     return tokens
 
 
-def token_accuracy(world: Any, pred: Sequence[Any], true: Sequence[Any]) -> float:
+def token_accuracy(world: World[Any, Any], pred: Sequence[Any], true: Sequence[Any]) -> float:
     truth = field_tokens(world, true)
     total = sum(truth.values())
     if total == 0:

@@ -1,50 +1,51 @@
-"""Verdict statistics: paired effects, bootstrap CIs, the decision rule and family corrections.
+"""Verdict statistics: paired effects, the decision rule, one alpha, and family corrections.
 
-A verdict is only as honest as the interval behind it, so this module fixes every choice the
+A verdict is only as honest as the test behind it, so this module fixes every choice the
 hypothesis file does not make:
 
-- **Pairing.** Arms run on the same seeds, so effects are computed per seed and resampled
-  together: `difference` bootstraps the per-seed differences t_i - c_i, `value` bootstraps
-  t_i, and `ratio` bootstraps mean(t)/mean(c) with the (t_i, c_i) pairs resampled jointly
-  (`paired=True`). A ratio of means (not a mean of ratios) stays defined when one seed's control
-  is 0.
-- **Interval.** `scipy.stats.bootstrap`, BCa where it is defined; where BCa comes back
-  non-finite (too few distinct resamples, a skewed statistic) the percentile interval of the
-  same resampling is used, and the result says which. The generator is seeded from the
-  hypothesis content hash (`seed_from_hash`), so the CI itself replays exactly.
-- **Degenerate data.** A deterministic oracle often makes every per-seed effect equal; then
-  every resample is that value and BCa is undefined. We detect it up front and return the point
-  as the interval with `degenerate=True` (no call into scipy, so no warning spam).
-- **p-value.** One-sided, from an exact sign-flip permutation test of the per-seed excesses over
-  the threshold (d_i = effect_i - threshold; for a ratio, d_i = t_i - threshold * c_i, which
-  has the sign of mean(t)/mean(c) - threshold when mean(c) > 0). It is exact for n <= 13
-  (2^n sign patterns) and Monte Carlo with the seeded generator above that. It is honest at
-  small n: n identical positive effects give p = 2^-n, never 0.
+- **Pairing.** Arms run on the same seeds, so effects are computed per seed: `difference`
+  works on t_i - c_i, `value` on t_i, `ratio` on the pairs (t_i, c_i) through sums
+  (a ratio of means, not a mean of ratios, stays defined when one seed's control is 0).
+- **One alpha.** `confidence` fixes alpha = 1 - confidence, the level of each one-sided test;
+  a family lowers it to the member's level. The interval printed with a verdict has as its
+  ends the one-sided (1 - alpha) bounds (so it is the two-sided (1 - 2 alpha) interval), and
+  it is read off the same reference distribution as the p-value (`engine.judging.reference`):
+  "the interval lies beyond the threshold" and "p <= alpha" are one statement. An equivalence
+  claim is two one-sided tests, i.e. the (1 - 2 alpha) interval inside the band.
+- **The test.** An exact sign-flip (randomisation) test over the evaluation seeds, exact for
+  any n (Monte Carlo above 16 seeds, seeded from the hypothesis hash so it replays); with
+  model seeds, a two-level bootstrap. Its smallest attainable p is 2^-n, so a file whose seeds
+  cannot reach its family's alpha is refused at load time (`hypotheses.power`).
+- **Degenerate data.** A deterministic oracle often makes every per-seed effect equal; the
+  interval is then that point and the verdict says `degenerate`.
 - **Families.** Holm (FWER, step-down) and Benjamini-Hochberg (FDR, via
-  `scipy.stats.false_discovery_control`) over the run's family of p-values.
+  `scipy.stats.false_discovery_control`) adjusted p-values, and `member_levels`: the level each
+  member's decision used, so its interval can be printed at that level.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 from scipy import stats as _st
 
+from engine.judging import reference
+from engine.judging.reference import Reference
+from hypotheses import power
+
 EffectKind = Literal["difference", "ratio", "value"]
-Direction = Literal["greater", "less"]
+Direction = Literal["greater", "less", "equivalent"]
 Outcome = Literal["confirmed", "refuted", "inconclusive"]
-CIMethod = Literal["BCa", "percentile", "degenerate"]
 
 EFFECT_KINDS: tuple[str, ...] = ("difference", "ratio", "value")
-DIRECTIONS: tuple[str, ...] = ("greater", "less")
-DEFAULT_RESAMPLES = 9999
+DIRECTIONS: tuple[str, ...] = ("greater", "less", "equivalent")
+CORRECTIONS: tuple[str, ...] = ("holm", "bh")
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -52,35 +53,6 @@ FloatArray = npt.NDArray[np.float64]
 class StatsError(ValueError):
     """Input the statistics cannot give an honest answer for (NaN, unpaired arms, a ratio
     whose control mean is 0, an unknown effect kind): the message says which and why."""
-
-
-@dataclass(frozen=True)
-class EffectEstimate:
-    """A point estimate and its confidence interval, with everything needed to read it.
-
-    `method` is "BCa", "percentile" (BCa was not finite) or "degenerate" (every per-seed effect
-    equal: the interval is the point). `n` is the number of seeds behind the interval.
-    """
-
-    kind: EffectKind
-    estimate: float
-    low: float
-    high: float
-    confidence: float
-    n: int
-    method: CIMethod
-    degenerate: bool
-    n_resamples: int
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """One cell's verdict: the estimate, the outcome, the one-sided p-value and the rule text."""
-
-    estimate: EffectEstimate
-    outcome: Outcome
-    p_value: float
-    rule: str
 
 
 # --- input handling ------------------------------------------------------------------------
@@ -129,7 +101,7 @@ def _check_kind(kind: str) -> EffectKind:
 
 def _check_direction(direction: str) -> Direction:
     if direction not in DIRECTIONS:
-        raise StatsError(f"unknown direction {direction!r} (known: greater, less)")
+        raise StatsError(f"unknown direction {direction!r} (known: greater, less, equivalent)")
     return direction  # type: ignore[return-value]
 
 
@@ -158,33 +130,7 @@ def _arms(
     return t, c
 
 
-def pair_by_seed(
-    treatment: Mapping[int, float], control: Mapping[int, float]
-) -> tuple[list[float], list[float]]:
-    """Align two arms' per-seed values by seed (sorted), refusing unmatched seeds.
-
-    Pairing by position would silently compare different seeds if one trial were missing.
-    """
-    only_t = sorted(set(treatment) - set(control))
-    only_c = sorted(set(control) - set(treatment))
-    if only_t or only_c:
-        raise StatsError(
-            f"arms are not paired: seeds only in treatment {only_t}, only in control {only_c}"
-        )
-    seeds = sorted(treatment)
-    return [float(treatment[s]) for s in seeds], [float(control[s]) for s in seeds]
-
-
 # --- the effect and its interval -----------------------------------------------------------
-
-
-def _ratio_of_means(t: FloatArray, c: FloatArray, axis: int = -1) -> Any:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.mean(t, axis=axis) / np.mean(c, axis=axis)
-
-
-def _mean_statistic(x: FloatArray, axis: int = -1) -> Any:
-    return np.mean(x, axis=axis)
 
 
 def point_estimate(
@@ -203,13 +149,12 @@ def point_estimate(
 
 
 def _is_degenerate(kind: EffectKind, t: FloatArray, c: FloatArray | None) -> bool:
-    """Whether every resample gives the same statistic (so the CI is the point)."""
+    """Whether every per-seed effect is the same (so the interval is that point)."""
     if c is None:
         return bool(np.all(t == t[0]))
     if kind == "difference":
         d = t - c
         return bool(np.all(d == d[0]))
-    # ratio of means is constant over resamples iff t_i = r * c_i for one r and every seed.
     if bool(np.all(c == c[0])) and bool(np.all(t == t[0])):
         return True
     if np.any(c == 0.0):
@@ -219,137 +164,12 @@ def _is_degenerate(kind: EffectKind, t: FloatArray, c: FloatArray | None) -> boo
     return bool(np.allclose(r, r[0], rtol=1e-12, atol=0.0))
 
 
-def _bootstrap(
-    kind: EffectKind,
-    t: FloatArray,
-    c: FloatArray | None,
-    confidence: float,
-    rng: np.random.Generator,
-    n_resamples: int,
-) -> tuple[float, float, CIMethod]:
-    statistic: Callable[..., Any]
-    if c is None or kind == "difference":
-        data: tuple[FloatArray, ...] = (t if c is None else t - c,)
-        paired, statistic = False, _mean_statistic
-    else:
-        data, paired, statistic = (t, c), True, _ratio_of_means
-
-    # Both methods share one resampling state so the fallback does not depend on BCa's draw.
-    state = rng.bit_generator.state
-    methods: tuple[CIMethod, ...] = ("BCa", "percentile")
-    for method in methods:
-        rng.bit_generator.state = state
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = _st.bootstrap(
-                data,
-                statistic,
-                n_resamples=n_resamples,
-                paired=paired,
-                vectorized=True,
-                confidence_level=confidence,
-                method=method,
-                rng=rng,
-            )
-        low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
-        if math.isfinite(low) and math.isfinite(high):
-            return low, high, method
-    raise StatsError(
-        f"the bootstrap interval of the {kind} effect is not finite (a control mean of 0 "
-        "in resamples?): no honest CI"
-    )
-
-
-def estimate_effect(
-    kind: str,
-    treatment: Sequence[float],
-    control: Sequence[float] | None = None,
-    *,
-    confidence: float = 0.95,
-    seed: int | str = 0,
-    n_resamples: int = DEFAULT_RESAMPLES,
-) -> EffectEstimate:
-    """The paired effect and its bootstrap CI (see the module note for every choice)."""
-    k = _check_kind(kind)
-    conf = _check_confidence(confidence)
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 100:
-        raise StatsError(f"n_resamples must be an int >= 100, got {n_resamples!r}")
-    t, c = _arms(k, treatment, control)
-    estimate = point_estimate(k, t.tolist(), None if c is None else c.tolist())
-    if t.size == 1 or _is_degenerate(k, t, c):
-        if k != "ratio":
-            # The common per-seed value itself: a mean of equal floats can be off by an ulp.
-            estimate = float(t[0] if c is None else t[0] - c[0])
-        return EffectEstimate(
-            k, estimate, estimate, estimate, conf, int(t.size), "degenerate", True, 0
-        )
-    low, high, method = _bootstrap(k, t, c, conf, _rng(seed), n_resamples)
-    # Floating-point rounding can put a BCa bound a hair past the estimate; the interval must
-    # contain the point it is reported around.
-    low, high = min(low, estimate), max(high, estimate)
-    return EffectEstimate(k, estimate, low, high, conf, int(t.size), method, False, n_resamples)
-
-
-# --- p-value -------------------------------------------------------------------------------
-
-
-def excesses(
-    kind: str,
-    treatment: Sequence[float],
-    control: Sequence[float] | None,
-    threshold: float,
-) -> list[float]:
-    """Per-seed excess over the threshold, whose mean has the sign of (effect - threshold)."""
-    k = _check_kind(kind)
-    t, c = _arms(k, treatment, control)
-    if c is None:
-        return (t - threshold).tolist()
-    if k == "difference":
-        return (t - c - threshold).tolist()
-    if float(np.mean(c)) <= 0.0:
-        raise StatsError(
-            "a one-sided ratio test needs a positive control mean "
-            f"(got {float(np.mean(c))!r}); compare a difference instead"
-        )
-    return (t - threshold * c).tolist()
-
-
-def one_sided_p_value(
-    kind: str,
-    treatment: Sequence[float],
-    control: Sequence[float] | None = None,
-    *,
-    direction: str,
-    threshold: float,
-    seed: int | str = 0,
-    n_resamples: int = DEFAULT_RESAMPLES,
-) -> float:
-    """P(effect at least this far beyond the threshold | no effect beyond it): sign-flip test.
-
-    Null: the per-seed excesses are symmetric about 0. Exact for n <= 13, Monte Carlo above.
-    """
-    d = np.asarray(excesses(kind, treatment, control, float(threshold)), dtype=np.float64)
-    sense = _check_direction(direction)
-    alternative = "greater" if sense == "greater" else "less"
-    if d.size == 1:
-        # Two sign patterns: the observed one and its flip.
-        beyond = d[0] > 0 if sense == "greater" else d[0] < 0
-        return 0.5 if beyond else 1.0
-    if np.all(d == 0.0):
-        return 1.0
-    res = _st.permutation_test(
-        (d,),
-        lambda x, axis=-1: np.mean(x, axis=axis),
-        permutation_type="samples",
-        vectorized=True,
-        n_resamples=n_resamples,
-        alternative=alternative,
-        rng=_rng(seed),
-    )
-    return float(min(1.0, max(0.0, float(res.pvalue))))
-
-
 # --- the decision rule ---------------------------------------------------------------------
+
+
+def alpha_of(confidence: float) -> float:
+    """The one-sided level of each test: alpha = 1 - confidence (the one convention)."""
+    return power.alpha_of(_check_confidence(confidence))
 
 
 def decide(
@@ -359,21 +179,37 @@ def decide(
     threshold: float,
     equivalence: float | None = None,
 ) -> Outcome:
-    """The pre-registered rule on an interval [low, high].
+    """The pre-registered rule on the interval [low, high] (each end a one-sided bound).
 
-    confirmed iff the whole CI is strictly beyond the threshold on the predicted side;
-    otherwise refuted iff the whole CI is strictly on the other side, or lies inside
-    threshold +- equivalence (when given); otherwise inconclusive. Confirmation is checked
-    first, exactly as the format note states it ("confirmed iff ...").
+    - greater / less: confirmed iff the whole interval lies strictly beyond the threshold on
+      the predicted side; otherwise refuted iff it lies strictly on the other side, or (with
+      `equivalence`) strictly inside threshold +- equivalence; otherwise inconclusive.
+    - equivalent: confirmed iff the interval lies strictly inside threshold +- equivalence
+      (two one-sided tests); refuted iff it lies strictly outside the band; else inconclusive.
+
+    An end may be infinite (a test that cannot reach its level has no bound on that side).
     """
     sense = _check_direction(direction)
-    for name, value in (("low", low), ("high", high), ("threshold", threshold)):
-        if not math.isfinite(value):
-            raise StatsError(f"decide: {name} is not finite ({value!r})")
+    for name, value in (("low", low), ("high", high)):
+        if math.isnan(value):
+            raise StatsError(f"decide: {name} is not a number")
+    if not math.isfinite(threshold):
+        raise StatsError(f"decide: threshold is not finite ({threshold!r})")
     if low > high:
         raise StatsError(f"decide: CI low {low!r} is above high {high!r}")
     if equivalence is not None and not (math.isfinite(equivalence) and equivalence >= 0):
         raise StatsError(f"decide: equivalence must be a finite number >= 0, got {equivalence!r}")
+    in_band = equivalence is not None and (
+        threshold - equivalence < low and high < threshold + equivalence
+    )
+    if sense == "equivalent":
+        if equivalence is None:
+            raise StatsError("decide: an equivalence claim needs its margin (equivalence)")
+        if in_band:
+            return "confirmed"
+        if low > threshold + equivalence or high < threshold - equivalence:
+            return "refuted"
+        return "inconclusive"
     if sense == "greater":
         if low > threshold:
             return "confirmed"
@@ -384,12 +220,25 @@ def decide(
             return "confirmed"
         if low > threshold:
             return "refuted"
-    in_band = equivalence is not None and (
-        threshold - equivalence <= low and high <= threshold + equivalence
-    )
-    if in_band:
-        return "refuted"
-    return "inconclusive"
+    return "refuted" if in_band else "inconclusive"
+
+
+def confirmation_p(
+    ref: Reference, direction: str, threshold: float, equivalence: float | None = None
+) -> float:
+    """The p-value of the claim itself: one-sided, or the larger of the two TOST p-values.
+
+    `decide(ref.lower(a), ref.upper(a), ...) == "confirmed"` iff this is <= a, for every a:
+    the family correction works on this p, the outcome on the interval, and they agree.
+    """
+    sense = _check_direction(direction)
+    if sense == "greater":
+        return ref.p_greater(threshold)
+    if sense == "less":
+        return ref.p_less(threshold)
+    if equivalence is None:
+        raise StatsError("an equivalence claim needs its margin (equivalence)")
+    return max(ref.p_greater(threshold - equivalence), ref.p_less(threshold + equivalence))
 
 
 def _num(x: float) -> str:
@@ -418,65 +267,126 @@ def rule_text(
     equivalence: float | None = None,
     n: int | None = None,
     method: str | None = None,
+    family: str | None = None,
 ) -> str:
-    """The decision rule as the one line stored with every verdict."""
+    """The decision rule as the one line stored with every verdict.
+
+    It states the one convention: each one-sided test at alpha (1 - confidence, lowered to the
+    member's level by its family), and the interval whose ends are the one-sided (1 - alpha)
+    bounds, i.e. the two-sided (1 - 2 alpha) interval.
+    """
     sense = _check_direction(direction)
-    conf = _check_confidence(confidence)
+    alpha = alpha_of(confidence)
+    how = f" from the {method} test" if method else ""
+    seeds = f" over n={n} paired seeds" if n is not None else ""
+    effect = effect_text(kind, metric, treatment, control)
+    level = f"alpha = {_num(alpha)}" + (f" adjusted within family {family}" if family else "")
+    interval = f"the (1 - 2 alpha) interval{how} of {effect}{seeds} ({level})"
+    t = _num(threshold)
+    if sense == "equivalent":
+        band = f"{t} +- {_num(equivalence if equivalence is not None else 0.0)}"
+        return (
+            f"confirmed iff {interval} lies strictly inside {band} (two one-sided tests, each "
+            f"p <= alpha); refuted iff it lies entirely outside the band; otherwise inconclusive"
+        )
     beyond, other = (">", "<") if sense == "greater" else ("<", ">")
-    how = f"{method} " if method else ""
-    seeds = f", n={n} paired seeds" if n is not None else ""
-    refute = f"entirely {other} {_num(threshold)}"
+    refute = f"entirely {other} {t}"
     if equivalence is not None:
-        refute += f" or within {_num(threshold)} +- {_num(equivalence)}"
+        refute += f" or strictly within {t} +- {_num(equivalence)}"
     return (
-        f"confirmed iff the {_num(conf * 100)}% {how}bootstrap CI of "
-        f"{effect_text(kind, metric, treatment, control)}{seeds} lies entirely {beyond} "
-        f"{_num(threshold)}; refuted iff it lies {refute}; otherwise inconclusive"
+        f"confirmed iff {interval} lies entirely {beyond} {t} (one-sided p <= alpha); "
+        f"refuted iff it lies {refute}; otherwise inconclusive"
     )
 
 
-def evaluate(
+@dataclass(frozen=True)
+class Evidence:
+    """What one cell's data say, before any level is chosen: the estimate and its reference.
+
+    `at(alpha)` gives the interval and outcome at a level; `p_value` is the claim's own p
+    (what a family corrects), with `at(a).outcome == "confirmed"` iff `p_value <= a`.
+    """
+
+    kind: EffectKind
+    estimate: float
+    n: int
+    degenerate: bool
+    method: str
+    reference: Reference
+    p_value: float
+    direction: str
+    threshold: float
+    equivalence: float | None
+
+    def at(self, alpha: float) -> Decision:
+        low, high = self.reference.lower(alpha), self.reference.upper(alpha)
+        if self.degenerate and math.isfinite(low) and math.isfinite(high):
+            low = high = self.estimate  # every subset mean is the point (up to an ulp)
+        outcome = decide(low, high, self.direction, self.threshold, self.equivalence)
+        return Decision(outcome, low, high, alpha)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An outcome at one level, with the interval that level gives."""
+
+    outcome: Outcome
+    low: float
+    high: float
+    alpha: float
+
+    @property
+    def confidence(self) -> float:
+        """Two-sided coverage of [low, high]: 1 - 2 alpha."""
+        return 1.0 - 2.0 * self.alpha
+
+
+def evidence(
     *,
     kind: str,
-    metric: str,
-    treatment_name: str,
-    control_name: str | None,
     treatment: Sequence[float],
     control: Sequence[float] | None,
     direction: str,
     threshold: float,
-    confidence: float = 0.95,
     equivalence: float | None = None,
     seed: int | str = 0,
-    n_resamples: int = DEFAULT_RESAMPLES,
-) -> Verdict:
-    """Everything a cell's verdict needs, from the per-seed metric values of its arms."""
-    est = estimate_effect(
-        kind, treatment, control, confidence=confidence, seed=seed, n_resamples=n_resamples
+    model_groups: Sequence[int] | None = None,
+) -> Evidence:
+    """The cell's estimate and reference distribution.
+
+    Without `model_groups` the evaluation seeds are the unit (exact sign-flip test). With it,
+    `model_groups[i]` names the model seed of the i-th paired value and the reference is the
+    two-level bootstrap (model seeds, then evaluation seeds within them).
+    """
+    k = _check_kind(kind)
+    _check_direction(direction)
+    t, c = _arms(k, treatment, control)
+    estimate = point_estimate(k, t.tolist(), None if c is None else c.tolist())
+    degenerate = _is_degenerate(k, t, c)
+    rng = _rng(seed)
+    try:
+        if model_groups is None:
+            ref = reference.sign_flip(k, t, c, rng)
+        else:
+            groups = np.asarray(model_groups)
+            if groups.shape != t.shape:
+                raise StatsError("model_groups must name one model seed per paired value")
+            models = sorted(set(groups.tolist()))
+            ref = reference.two_level_bootstrap(
+                k,
+                [t[groups == m] for m in models],
+                None if c is None else [c[groups == m] for m in models],
+                rng,
+            )
+    except reference.ReferenceError as exc:
+        raise StatsError(str(exc)) from None
+    if degenerate and k != "ratio":
+        estimate = float(t[0] if c is None else t[0] - c[0])
+    method = "degenerate" if degenerate else ref.method
+    p = confirmation_p(ref, direction, threshold, equivalence)
+    return Evidence(
+        k, estimate, int(t.size), degenerate, method, ref, p, direction, threshold, equivalence
     )
-    outcome = decide(est.low, est.high, direction, threshold, equivalence)
-    p = one_sided_p_value(
-        kind,
-        treatment,
-        control,
-        direction=direction,
-        threshold=threshold,
-        seed=seed,
-        n_resamples=n_resamples,
-    )
-    rule = rule_text(
-        kind=kind,
-        metric=metric,
-        treatment=treatment_name,
-        control=control_name,
-        direction=direction,
-        threshold=threshold,
-        confidence=confidence,
-        equivalence=equivalence,
-        n=est.n,
-        method=est.method,
-    )
-    return Verdict(est, outcome, p, rule)
 
 
 # --- multiple comparisons ------------------------------------------------------------------
@@ -523,4 +433,43 @@ def adjust(pvalues: Sequence[float], method: str) -> list[float]:
         return holm(pvalues)
     if method == "bh":
         return benjamini_hochberg(pvalues)
+    raise StatsError(f"unknown correction {method!r} (known: holm, bh)")
+
+
+def member_levels(pvalues: Sequence[float], alpha: float, method: str) -> list[float]:
+    """The level each family member's decision is taken at, in the input's order.
+
+    A member is confirmed iff its raw p <= its level, which is exactly when its adjusted p
+    (`adjust`) is <= alpha, so the interval printed at that level agrees with the adjusted
+    outcome:
+
+    - holm: the i-th smallest p is tested at alpha / (m - i + 1) while every smaller one was
+      rejected; from the first that is not, every later member keeps that failing level (its
+      p is at least the failing p, so it stays unrejected).
+    - bh: one common level alpha * k / m, k the largest rank with p_(k) <= alpha * k / m
+      (alpha / m when there is none).
+    """
+    p = _pvalues(pvalues)
+    m = p.size
+    if not 0.0 < alpha < 1.0:
+        raise StatsError(f"alpha must be strictly between 0 and 1, got {alpha!r}")
+    if m == 0:
+        return []
+    order = np.argsort(p, kind="stable")
+    levels = np.empty(m, dtype=np.float64)
+    if method == "holm":
+        failing: float | None = None
+        for rank, idx in enumerate(order):
+            level = alpha / (m - rank) if failing is None else failing
+            if failing is None and not p[idx] <= level:
+                failing = level
+            levels[idx] = level
+        return levels.tolist()
+    if method == "bh":
+        k = 0
+        for rank, idx in enumerate(order, start=1):
+            if p[idx] <= alpha * rank / m:
+                k = rank
+        levels[:] = alpha * max(k, 1) / m
+        return levels.tolist()
     raise StatsError(f"unknown correction {method!r} (known: holm, bh)")

@@ -1,16 +1,12 @@
-"""Wall-clock budgets: parsing what a person types, and tracking what is left of one.
+"""Wall-clock budgets as a person types them (`90s`, `15m`, `24h`, `1h30m`) and back.
 
-The budget is the only clock in the engine. It is read in one place (a `Budget` made with an
-injectable clock), so the scheduler's decisions ("does this hypothesis still fit?") are pure
-functions of numbers handed in, and tests can drive time by hand.
+Parsing is strict so every accepted string has one obvious meaning; the flow turns the parsed
+seconds into a deadline, and the scheduler's decisions take the seconds left as a plain number.
 """
 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 _UNIT_SECONDS: dict[str, int] = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
 _PART = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
@@ -72,38 +68,3 @@ def format_seconds(seconds: float) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts) or "0s"
-
-
-@dataclass
-class Budget:
-    """A wall-clock allowance that started at construction.
-
-    `deadline` is in `time.time()` seconds so it means the same in every process of one
-    machine (a trial subprocess compares against it too).
-    """
-
-    seconds: float
-    clock: Callable[[], float] = field(default=time.time, repr=False)
-    started: float = field(init=False)
-
-    def __post_init__(self) -> None:
-        if not self.seconds > 0:
-            raise BudgetError(f"budget must be longer than zero, got {self.seconds!r}")
-        self.started = self.clock()
-
-    @property
-    def deadline(self) -> float:
-        return self.started + self.seconds
-
-    def elapsed(self) -> float:
-        return max(0.0, self.clock() - self.started)
-
-    def remaining(self) -> float:
-        return max(0.0, self.deadline - self.clock())
-
-    def fits(self, seconds: float) -> bool:
-        """Whether work estimated at `seconds` can finish before the deadline."""
-        return seconds <= self.remaining()
-
-    def expired(self) -> bool:
-        return self.remaining() <= 0.0

@@ -3,9 +3,9 @@
     pre-register every loaded version  ->  keep every worker busy with the highest-priority
       batch that fits the budget, across versions (`engine.ratchet.dispatch`)  ->  record each
       trial as it lands  ->  the moment a version's last trial lands: bootstrap, decide, write
-      the verdict, pull the lever (derive + pre-register; the child joins the queue)  ->
-      until the queue is empty or nothing fits  ->  correct the family of verdicts, publish
-      artifacts, close the run
+      the verdict (adjusted within its pre-registered family), pull the levers of the adjusted
+      outcome (derive + pre-register; the child joins the queue)  ->  until the queue is empty
+      or nothing fits  ->  publish artifacts, close the run
 
 The ledger is the record and Prefect state is disposable: each trial task is idempotent on
 its trial keys and upserts its own ledger rows, so re-running the flow on the same ledger
@@ -27,13 +27,22 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from engine.execution.batch import holder_is_dead, ledger_for, run_batch
+from engine.execution.identity import engine_version
 from engine.execution.source_hash import source_hash
-from engine.execution.trials import TrialRequest, engine_version
+from engine.execution.trials import TrialRequest
 from engine.experiments.catalog import build_catalog
-from engine.judging.verdicts import DEFAULT_CORRECTION, FamilyMember, correct_family
+from engine.judging.trends import trend_line
+from engine.judging.verdicts import DEFAULT_CORRECTION
 from engine.ratchet.dispatch import Dispatch, Landed, drive
 from engine.ratchet.registration import Ratchet, source_files
-from engine.reporting.artifacts import publish_summary, publish_verdicts, verdict_table
+from engine.reporting import search_views
+from engine.reporting.artifacts import (
+    publish_search,
+    publish_summary,
+    publish_verdicts,
+    search_markdown,
+    verdict_table,
+)
 from engine.reporting.figures import draw
 from engine.reporting.summary import RunSummary
 from engine.reporting.views import family_rows, figures_from_ledger
@@ -78,25 +87,6 @@ def _label(requests: list[TrialRequest]) -> str:
     cell = f"[{first.cell_id}]" if first.cell_id else ""
     seeds = ",".join(str(r.seed) for r in requests)
     return f"{first.hypothesis_id}{cell} {first.arm} seeds {seeds}"
-
-
-def _correct(ledger: Any, method: str) -> None:
-    """Annotate every current verdict with its family-corrected p and outcome."""
-    versions = {v.content_hash: v for v in ledger.hypotheses()}
-    members = []
-    for v in ledger.verdicts():
-        if v.p_value is None:
-            continue
-        decision = dict(versions[v.hypothesis_hash].content).get("decision", {})
-        family = str(decision.get("correction_family") or "all")
-        members.append(FamilyMember(v.id, family, v.outcome, v.p_value, 1.0 - v.confidence))
-    for adj in correct_family(members, method):
-        ledger.annotate_verdict(
-            adj.verdict_id,
-            adjusted_outcome=adj.adjusted_outcome,
-            adjusted_p=adj.adjusted_p,
-            correction=adj.correction,
-        )
 
 
 @flow(name="research_run", log_prints=False)
@@ -146,13 +136,14 @@ def research_run(
         trials={"finished": 0, "failed": 0, "crashed": 0, "cut": 0, "reused": 0},
     )
     try:
-        ratchet = Ratchet(ledger, catalog, run.id, recompute=recompute, log=logger.info)
+        ratchet = Ratchet(
+            ledger, catalog, run.id, recompute=recompute, correction=correction, log=logger.info
+        )
         ratchet.preregister(loaded, source_files(directory, catalog))
         logger.info(
             "pre-registered %d version(s); %d queued", len(ratchet.versions), len(ratchet.queue)
         )
         _loop(ratchet, ledger_url, run.id, trial_deadline, workers, summary, logger)
-        _correct(ledger, correction)
         summary.passed_over.update(ratchet.skipped)
         for c in ratchet.done:
             summary.concluded.append({"hypothesis": c.hypothesis.id, "line": c.line})
@@ -161,6 +152,7 @@ def research_run(
                 for ch in c.children
             ]
             summary.notes += [f"{c.hypothesis.id}: {n}" for n in c.lever_notes]
+            summary.notes += [f"{c.hypothesis.id}: {trend_line(t)}" for t in c.trends]
             summary.notes += [
                 f"{c.hypothesis.id} [{g.cell_id or 'all'}]: no verdict: {g.reason}"
                 for g in c.incomplete
@@ -172,6 +164,7 @@ def research_run(
                 publish_verdicts(c.hypothesis.id, verdict_table(rows), c.line)
         out_dir = Path(figures_dir) if figures_dir else data_paths().figures
         paths = [draw(fig, out_dir) for fig in figures_from_ledger(ledger)]
+        paths += _publish_searches(ledger, ratchet, out_dir)
         summary.figures = [str(p) for p in paths]
         summary.status = "finished" if not ratchet.queue else "budget_exhausted"
         summary.elapsed_seconds = time.time() - started
@@ -211,6 +204,23 @@ class PrefectBatches:
         return [Landed.from_report(dispatch, future.result())]
 
 
+def _publish_searches(ledger: Any, ratchet: Ratchet, out_dir: Path) -> list[Path]:
+    """The frontier plot and table of every search concluded this run (figure + artifact)."""
+    paths = []
+    for c in ratchet.done:
+        if c.hypothesis.search is None:
+            continue
+        digest = c.hypothesis.content_hash
+        figure = search_views.frontier_plot(ledger, digest, out_dir)
+        report = search_views.search_report(ledger, digest)
+        publish_search(
+            c.hypothesis.id, search_markdown(c.hypothesis.id, c.line, report["frontier"], figure)
+        )
+        if figure is not None:
+            paths.append(figure)
+    return paths
+
+
 def _loop(
     ratchet: Ratchet,
     ledger_url: str,
@@ -221,8 +231,17 @@ def _loop(
     logger: Any,
 ) -> None:
     """Keep the workers busy across versions until the queue is empty or nothing fits."""
+    carried: set[str] = set()
+
+    def count_carried(digest: str) -> None:
+        # Trials an earlier run finished, counted once per version the first time this run
+        # touches it (a resumed run's summary says what it reused).
+        if digest not in carried:
+            carried.add(digest)
+            summary.trials["reused"] += ratchet.carried_over(digest)
 
     def dispatched(d: Dispatch) -> None:
+        count_carried(d.digest)
         logger.info("%s %s: %s", d.mode, d.hypothesis_id, _label(list(d.requests)))
 
     def landed(done: Landed) -> None:
@@ -232,7 +251,8 @@ def _loop(
         summary.trials["cut"] += done.cut
         summary.trials["reused"] += done.reused
 
-    def concluded(_digest: str, conclusion: Any) -> None:
+    def concluded(digest: str, conclusion: Any) -> None:
+        count_carried(digest)
         h = conclusion.hypothesis
         logger.info("%s: %s", h.id, conclusion.line)
         for child in conclusion.children:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.reporting.figures import png_data_uri
-from engine.reporting.summary import VERDICT_FIELDS, RunSummary
+from engine.reporting.summary import VERDICT_FIELDS, RunSummary, interval_text
 
 
 def artifact_key(text: str) -> str:
@@ -55,17 +55,23 @@ def summary_markdown(summary: RunSummary, figures: Sequence[Path] = ()) -> str:
         lines.append("")
     if summary.verdicts:
         lines += [
-            f"## Family of verdicts ({summary.correction} correction)",
+            "## Verdicts (decided within each pre-registered family)",
             "",
-            "| hypothesis | cell | outcome | adjusted | effect | CI | n | p | adj. p |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| hypothesis | cell | outcome | effect | CI (at its alpha) | alpha | family "
+            "| raw | raw p | n |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for v in summary.verdicts:
+            ci = (
+                "-"
+                if v["adjusted"] is None
+                else interval_text(v["adjusted_ci_low"], v["adjusted_ci_high"])
+            )
+            alpha = "-" if v["adjusted_alpha"] is None else format(v["adjusted_alpha"], ".3g")
             lines.append(
-                f"| {v['hypothesis']} | {v['cell'] or '-'} | {v['outcome']} | "
-                f"{v['adjusted'] or '-'} | {v['estimate']:.4g} | "
-                f"[{v['ci_low']:.4g}, {v['ci_high']:.4g}] | {v['n']} | {v['p']:.3g} | "
-                f"{'-' if v['adjusted_p'] is None else format(v['adjusted_p'], '.3g')} |"
+                f"| {v['hypothesis']} | {v['cell'] or '-'} | "
+                f"{v['adjusted'] or 'awaiting family'} | {v['estimate']:.4g} | {ci} | {alpha} | "
+                f"{v['correction'] or '-'} | {v['outcome']} | {v['p']:.3g} | {v['n']} |"
             )
         lines.append("")
     if summary.passed_over:
@@ -98,12 +104,33 @@ def publish_summary(summary: RunSummary, figures: Sequence[Path]) -> None:
         create_table_artifact(
             table=verdict_table(summary.verdicts),
             key="verdict-family",
-            description=(
-                f"All current verdicts, {summary.correction} correction beside raw outcomes"
-            ),
+            description=("All current verdicts: the family-adjusted outcome first, raw beside it"),
         )
     create_markdown_artifact(
         markdown=summary_markdown(summary, figures),
         key="run-summary",
         description=f"Verisim run {summary.run_id}",
+    )
+
+
+def search_markdown(hypothesis_id: str, line: str, frontier: Sequence[dict[str, Any]],
+                    figure: Path | None) -> str:  # fmt: skip
+    """A finished search: its line, the kept candidates, and the frontier plot."""
+    lines = [f"# Search {hypothesis_id}", "", line, "", "| seed | idx | edit | score |",
+             "|---|---|---|---|"]  # fmt: skip
+    for r in frontier:
+        lines.append(f"| {r['seed']} | {r['idx']} | `{r['edit']}` | {_fmt(r['score'])} |")
+    if figure is not None:
+        lines += ["", f"![frontier]({png_data_uri(figure)})"]
+    return "\n".join(lines) + "\n"
+
+
+def publish_search(hypothesis_id: str, markdown: str) -> None:
+    """One markdown artifact per finished search (keyed, so the UI versions it)."""
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(
+        markdown=markdown,
+        key=artifact_key(f"search-{hypothesis_id}"),
+        description=f"configuration search {hypothesis_id}",
     )

@@ -16,16 +16,17 @@ from engine.ratchet.budget import format_seconds
 VERDICT_FIELDS = (
     "hypothesis",
     "cell",
-    "outcome",
     "adjusted",
     "estimate",
-    "ci_low",
-    "ci_high",
-    "n",
-    "method",
-    "p",
+    "adjusted_ci_low",
+    "adjusted_ci_high",
+    "adjusted_alpha",
     "adjusted_p",
     "correction",
+    "outcome",
+    "p",
+    "n",
+    "method",
 )
 
 
@@ -78,17 +79,33 @@ class RunSummary:
             lines += [f"  {hid}: {why}" for hid, why in sorted(self.passed_over.items())]
         if self.verdicts:
             lines.append(
-                f"family of {len(self.verdicts)} verdict(s), {self.correction} correction "
-                "(raw -> adjusted):"
+                f"{len(self.verdicts)} verdict(s), each decided within its pre-registered "
+                f"family ({self.correction} for families registered by this run); the "
+                "interval is at the level the decision used (raw outcome beside it):"
             )
             for v in self.verdicts:
-                cell = f" [{v['cell']}]" if v["cell"] else ""
-                ci = f"[{v['ci_low']:.4g}, {v['ci_high']:.4g}]"
-                adjusted = v["adjusted"] or "-"
-                lines.append(
-                    f"  {v['hypothesis']}{cell}: {v['outcome']} -> {adjusted}  "
-                    f"effect {v['estimate']:.4g} CI {ci} n={v['n']} p={v['p']:.3g}"
-                )
+                lines.append("  " + verdict_line(v))
         lines += [f"note: {n}" for n in self.notes]
         lines += [f"figure: {f}" for f in self.figures]
         return "\n".join(lines)
+
+
+def interval_text(low: Any, high: Any) -> str:
+    """An interval whose unreachable ends (stored as None) read as -inf / +inf."""
+    lo = "-inf" if low is None else f"{low:.4g}"
+    hi = "+inf" if high is None else f"{high:.4g}"
+    return f"[{lo}, {hi}]"
+
+
+def verdict_line(v: dict[str, Any]) -> str:
+    """One verdict, adjusted (decisive) outcome first: `H [cell]: confirmed (raw ...)`."""
+    cell = f" [{v['cell']}]" if v["cell"] else ""
+    raw = f"raw {v['outcome']} p={v['p']:.3g}"
+    if v["adjusted"] is None:
+        return f"{v['hypothesis']}{cell}: awaiting its family ({raw})"
+    ci = interval_text(v["adjusted_ci_low"], v["adjusted_ci_high"])
+    level = v["adjusted_alpha"]
+    return (
+        f"{v['hypothesis']}{cell}: {v['adjusted']}  effect {v['estimate']:.4g} "
+        f"CI {ci} at alpha {level:.3g} ({v['correction']}), n={v['n']}; {raw}"
+    )

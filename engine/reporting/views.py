@@ -23,22 +23,26 @@ TRIAL_COLUMNS = [
     "status",
     "code",
     "duration_s",
+    "device",
     "metrics",
 ]
 VERDICT_COLUMNS = [
     "hypothesis",
     "cell",
-    "outcome",
     "adjusted",
     "estimate",
-    "ci_low",
-    "ci_high",
+    "adjusted_ci_low",
+    "adjusted_ci_high",
+    "adjusted_alpha",
+    "adjusted_p",
+    "outcome",
+    "p",
     "n",
     "method",
-    "p",
-    "adjusted_p",
     "reason",
 ]
+"""The table leads with what decides (the family-adjusted outcome and the interval at the
+level it used); the raw outcome and p stand beside it."""
 LINEAGE_COLUMNS = ["depth", "id", "hash", "parent", "lever", "when", "outcomes"]
 
 
@@ -69,7 +73,7 @@ def hypotheses(ledger: Any) -> list[dict[str, Any]]:
     ids = _ids(ledger)
     judged: dict[str, list[str]] = {}
     for v in ledger.verdicts():
-        judged.setdefault(v.hypothesis_hash, []).append(v.outcome)
+        judged.setdefault(v.hypothesis_hash, []).append(v.adjusted_outcome or "awaiting-family")
     rows = []
     for h in ledger.hypotheses():
         outcomes = judged.get(h.content_hash, [])
@@ -109,19 +113,24 @@ def verdict_row(v: Any, ids: Mapping[str, str]) -> dict[str, Any]:
         "hypothesis": ids.get(v.hypothesis_hash, v.hypothesis_hash[:12]),
         "hash": v.hypothesis_hash,
         "cell": v.cell_id,
-        "outcome": v.outcome,
         "adjusted": v.adjusted_outcome,
         "estimate": v.estimate,
+        "adjusted_ci_low": v.adjusted_ci_low,
+        "adjusted_ci_high": v.adjusted_ci_high,
+        "adjusted_alpha": v.adjusted_alpha,
+        "adjusted_p": v.adjusted_p,
+        "family": v.family,
+        "correction": v.correction,
+        "outcome": v.outcome,
         "ci_low": v.ci_low,
         "ci_high": v.ci_high,
+        "alpha": v.alpha,
         "confidence": v.confidence,
         "n": v.n,
         "seeds": list(v.seeds),
         "method": v.ci_method,
         "degenerate": v.degenerate,
         "p": v.p_value,
-        "adjusted_p": v.adjusted_p,
-        "correction": v.correction,
         "metric": v.effect_metric,
         "kind": v.effect_kind,
         "rule": v.rule,
@@ -214,7 +223,12 @@ def lineage(ledger: Any, ref: str) -> list[dict[str, Any]]:
     fired = {(lv.parent_hash, lv.child_hash): lv.when for lv in ledger.levers()}
     rows = []
     for h in chain:
-        outcomes = sorted({v.outcome for v in ledger.verdicts(hypothesis=h.content_hash)})
+        outcomes = sorted(
+            {
+                v.adjusted_outcome or "awaiting-family"
+                for v in ledger.verdicts(hypothesis=h.content_hash)
+            }
+        )
         rows.append(
             {
                 "depth": h.depth,
@@ -226,7 +240,28 @@ def lineage(ledger: Any, ref: str) -> list[dict[str, Any]]:
                 "outcomes": ",".join(outcomes) or "-",
             }
         )
+        rows += _search_chain(ledger, h)
     return rows
+
+
+def _search_chain(ledger: Any, version: Any) -> list[dict[str, Any]]:
+    """For a configuration search, its candidates' chain base -> ... -> best, per seed."""
+    if dict(version.content).get("experiment") != "config_search":
+        return []
+    from engine.reporting.search_views import lineage_rows
+
+    return [
+        {
+            "depth": version.depth,
+            "id": f"{version.hypothesis_id}#seed{r['seed']}.{r['idx']}",
+            "hash": "",
+            "parent": version.hypothesis_id if r["step"] == 0 else "^",
+            "lever": r["move"],
+            "when": "kept" if r["kept"] else "parent",
+            "outcomes": "-" if r["score"] is None else f"score {r['score']:.4g}",
+        }
+        for r in lineage_rows(ledger.candidates(version.content_hash))
+    ]
 
 
 def show(ledger: Any, ref: str) -> dict[str, Any]:

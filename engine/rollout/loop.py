@@ -23,11 +23,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic
 
 from engine.rollout import operators as ops
 from engine.rollout.policies import ConsultPolicy, Never, ProbePolicy, budget_for_rho, make_policy
-from proposers.base import Prediction
+from proposers.base import Prediction, Proposer
+from worlds.base import A, Delta, PartiallyObservableWorld, S, World
 
 
 class LoopError(ValueError):
@@ -50,7 +51,7 @@ def check_eps(eps: float) -> float:
 
 
 @dataclass(frozen=True)
-class Rollout:
+class Rollout(Generic[S]):
     """What one rollout measured.
 
     `states[t]` is the coupled state after step t and `truth[t]` the true s_{t+1}, so any
@@ -66,8 +67,8 @@ class Rollout:
     budget: int
     oracle_bits: int
     operator_log: tuple[float, ...]
-    states: tuple[Any, ...]
-    truth: tuple[Any, ...]
+    states: tuple[S, ...]
+    truth: tuple[S, ...]
 
     @property
     def steps(self) -> int:
@@ -89,7 +90,7 @@ class Rollout:
         return math.fsum(self.divergences) / len(self.divergences) if self.divergences else 0.0
 
 
-def _predict(proposer: Any, state: Any, action: Any) -> tuple[tuple[Any, ...], float]:
+def _predict(proposer: Proposer[S, A], state: S, action: A) -> tuple[Delta, float]:
     prediction = proposer.predict(state, action)
     if not isinstance(prediction, Prediction):
         raise LoopError(
@@ -102,7 +103,7 @@ def _predict(proposer: Any, state: Any, action: Any) -> tuple[tuple[Any, ...], f
     return tuple(prediction.delta), signal
 
 
-def world_hosts(world: Any) -> tuple[str, ...]:
+def world_hosts(world: World[Any, Any]) -> tuple[str, ...]:
     """The hosts a probe policy may choose from (the world's configured hosts)."""
     config = getattr(world, "config", None)
     hosts = getattr(config, "hosts", None)
@@ -111,7 +112,9 @@ def world_hosts(world: Any) -> tuple[str, ...]:
     return tuple(hosts)
 
 
-def _check_modes(world: Any, observation: str, operator: str, probe_policy: Any) -> None:
+def _check_modes(
+    world: World[Any, Any], observation: str, operator: str, probe_policy: ProbePolicy | None
+) -> None:
     if observation not in ops.OBSERVATIONS:
         raise LoopError(
             f"unknown observation {observation!r} (known: {', '.join(ops.OBSERVATIONS)})"
@@ -121,7 +124,7 @@ def _check_modes(world: Any, observation: str, operator: str, probe_policy: Any)
         if probe_policy is not None:
             raise LoopError("a probe policy only applies to observation='probe'")
         return
-    if not (hasattr(world, "probe") and hasattr(world, "belief_filter")):
+    if not isinstance(world, PartiallyObservableWorld):
         raise LoopError(
             f"probe observation needs a partially observable world; {world.name!r} has no "
             "probe/belief_filter (only the network world does)"
@@ -137,10 +140,10 @@ def _check_budget(budget: int, steps: int) -> None:
 
 
 def run_rollout(
-    world: Any,
-    proposer: Any,
-    s0: Any,
-    actions: Sequence[Any],
+    world: World[S, A],
+    proposer: Proposer[S, A],
+    s0: S,
+    actions: Sequence[A],
     *,
     budget: int,
     policy: ConsultPolicy,
@@ -148,7 +151,7 @@ def run_rollout(
     observation: str = "full",
     probe_policy: ProbePolicy | None = None,
     online: bool = False,
-) -> Rollout:
+) -> Rollout[S]:
     """One rollout (see the module note for the exact semantics)."""
     steps = len(actions)
     _check_budget(budget, steps)
@@ -164,7 +167,7 @@ def run_rollout(
     correct = ops.full_operator(operator) if observation == "full" else None
     hosts = world_hosts(world) if observation == "probe" else ()
 
-    truth: list[Any] = []
+    truth: list[S] = []
     state = s0
     for action in actions:
         state = world.step(state, action).state
@@ -177,7 +180,7 @@ def run_rollout(
     schedule: list[bool] = []
     signals: list[float] = []
     log: list[float] = []
-    states: list[Any] = []
+    states: list[S] = []
     for t, action in enumerate(actions):
         delta, signal = _predict(proposer, s_hat, action)
         pred = world.apply(s_hat, delta)
@@ -193,7 +196,7 @@ def run_rollout(
                 fix = correct(world, pred, consulted.state, truth[t])
                 bits += len(world.facts(fix.state if operator == "hard_reset" else consulted.state))
             else:
-                assert probe_policy is not None
+                assert probe_policy is not None and isinstance(world, PartiallyObservableWorld)
                 host = probe_policy.choose(calls - 1, s_hat, hosts)
                 obs = world.probe(s_hat, action, host)
                 bits += int(obs.bits)
@@ -219,17 +222,19 @@ def run_rollout(
     )
 
 
-def unaided_signals(world: Any, proposer: Any, s0: Any, actions: Sequence[Any]) -> list[float]:
+def unaided_signals(
+    world: World[S, A], proposer: Proposer[S, A], s0: S, actions: Sequence[A]
+) -> list[float]:
     """The proposer's signals along its own unaided (rho = 0) rollout: the calibration data of
     the triggered policies (the seed recalibrates per rollout, on the same actions)."""
     return list(run_rollout(world, proposer, s0, actions, budget=0, policy=Never()).signals)
 
 
 def run_at_rho(
-    world: Any,
-    proposer: Any,
-    s0: Any,
-    actions: Sequence[Any],
+    world: World[S, A],
+    proposer: Proposer[S, A],
+    s0: S,
+    actions: Sequence[A],
     *,
     rho: float,
     policy: str = "fixed_interval",
@@ -237,7 +242,7 @@ def run_at_rho(
     observation: str = "full",
     probe_policy: ProbePolicy | None = None,
     online: bool = False,
-) -> Rollout:
+) -> Rollout[S]:
     """A rollout at consultation rate rho with a policy by name, calibrated as the seed does.
 
     The triggered policies read the proposer's unaided signals first; that calibration rollout

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic
+
+from worlds.base import A, Obs, PartiallyObservableWorld, S, World
 
 
 class OperatorError(ValueError):
@@ -29,31 +31,34 @@ class OperatorError(ValueError):
 
 
 @dataclass(frozen=True)
-class Correction:
+class Correction(Generic[S]):
     """The corrected coupled state, and the operator's logged quantity (None if it has none)."""
 
-    state: Any
+    state: S
     logged: float | None = None
 
 
-FullOperator = Callable[[Any, Any, Any, Any], Correction]
-"""(world, pred, consulted successor O(s_hat, a), true successor s_{t+1}) -> Correction."""
+FullOperator = Callable[[World[Any, Any], Any, Any, Any], Correction[Any]]
+"""(world, pred, consulted successor O(s_hat, a), true successor s_{t+1}) -> Correction.
+
+Each operator is generic in the world's state (`World[S, A]`, states `S`, a `Correction[S]`);
+the table that holds them by name can only say `Any`."""
 
 
-def _full(world: Any, pred: Any, consulted: Any, true_next: Any) -> Correction:
+def _full(world: World[S, A], pred: S, consulted: S, true_next: S) -> Correction[S]:
     return Correction(consulted)
 
 
-def _hard_reset(world: Any, pred: Any, consulted: Any, true_next: Any) -> Correction:
+def _hard_reset(world: World[S, A], pred: S, consulted: S, true_next: S) -> Correction[S]:
     return Correction(true_next)
 
 
-def _residual(world: Any, pred: Any, consulted: Any, true_next: Any) -> Correction:
+def _residual(world: World[S, A], pred: S, consulted: S, true_next: S) -> Correction[S]:
     residual = len(world.facts(pred) ^ world.facts(consulted))
     return Correction(consulted, float(residual))
 
 
-def _projection(world: Any, pred: Any, consulted: Any, true_next: Any) -> Correction:
+def _projection(world: World[S, A], pred: S, consulted: S, true_next: S) -> Correction[S]:
     return Correction(consulted, float(world.divergence(pred, consulted)))
 
 
@@ -90,7 +95,9 @@ def check_probe_operator(name: str) -> None:
     raise OperatorError(f"unknown operator {name!r} (known: {', '.join(OPERATOR_NAMES)})")
 
 
-def belief_filter(world: Any, pred: Any, observation: Any) -> Correction:
+def belief_filter(
+    world: PartiallyObservableWorld[S, A, Obs], pred: S, observation: Obs
+) -> Correction[S]:
     """Snap the observed host's subgraph of `pred` to the truth; log d(pred, corrected)."""
     corrected = world.belief_filter(pred, observation)
     return Correction(corrected, float(world.divergence(pred, corrected)))

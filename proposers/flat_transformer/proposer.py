@@ -7,7 +7,7 @@ mean entropy of the masked next-token distributions. Works in both worlds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -15,19 +15,12 @@ import torch.nn.functional as F
 
 from proposers.decoding import MaskCache, constrained_greedy, right_pad
 from proposers.flat_transformer.model import CausalDecoder
+from proposers.params import FLAT_DEFAULTS
 from proposers.tokenize.vocab import PAD
 from proposers.training.examples import Example
-from proposers.training.learned import COMMON_DEFAULTS, LearnedProposer
+from proposers.training.learned import LearnedProposer
 
 IGNORE = -100
-
-FLAT_DEFAULTS: Mapping[str, Any] = {
-    **COMMON_DEFAULTS,
-    "n_layer": 2,
-    "n_head": 2,
-    "d_model": 64,
-    "block_size": 0,  # 0: 256 for the network world, 512 for the filesystem (the seed's)
-}
 
 
 class FlatTransformerProposer(LearnedProposer):

@@ -2,6 +2,12 @@
 by message passing over the host graph, and a small decoder emits the delta under the same
 grammar as the flat transformer, starting from `<gen>` alone.
 
+`objective = "residual"` (SPEC-8 H24) trains the decoder only on the tokens of edits the
+observation does not decide: with `observed_fraction` f the first ceil(f N) hosts are
+observed, and an edit is decidable iff every host it touches is observed (clock and result
+edits always are; see `worlds.network.partition`). The default `"likelihood"` labels every
+token. A batch with no residual token contributes a zero loss instead of PyTorch's NaN.
+
 Its signal is the RSSM's belief variance (the seed's choice, and the signal with which the
 seed's host-world scheduling result was positive); `signal = "entropy"` switches to the mean
 decode entropy for comparisons with the flat arm.
@@ -9,7 +15,7 @@ decode entropy for comparisons with the flat arm.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -19,25 +25,14 @@ from proposers.base import ProposerError
 from proposers.decoding import MaskCache, constrained_greedy, right_pad
 from proposers.graph_rssm.features import Featurizer, GraphFeatures, graph_width, node_width
 from proposers.graph_rssm.model import GraphRSSMNet, collate
-from proposers.tokenize.network import NetworkCodec
+from proposers.params import GRAPH_DEFAULTS
+from proposers.tokenize.network import EDIT_FIELDS, NetworkCodec
 from proposers.tokenize.vocab import PAD
-from proposers.training.examples import Example
-from proposers.training.learned import COMMON_DEFAULTS, LearnedProposer
+from proposers.training.examples import Example, examples_from
+from proposers.training.learned import LearnedProposer
+from worlds.network.partition import edit_hosts, is_decidable, observed_prefix
 
 IGNORE = -100
-
-GRAPH_DEFAULTS: Mapping[str, Any] = {
-    **COMMON_DEFAULTS,
-    "train_iters": 800,
-    "batch_size": 32,
-    "d_model": 64,
-    "mp_rounds": 3,
-    "n_layer": 2,
-    "n_head": 2,
-    "block_size": 64,
-    "stoch_dim": 16,
-    "signal": "belief_var",
-}
 
 
 class GraphRSSMProposer(LearnedProposer):
@@ -54,6 +49,14 @@ class GraphRSSMProposer(LearnedProposer):
         self._gen = codec.vocab.id("<gen>")
         self._pad = codec.vocab.id(PAD)
         self._masks = MaskCache(len(codec.vocab), self.device)
+        if self.params["objective"] not in ("likelihood", "residual"):
+            raise ProposerError("graph_rssm: parameter 'objective' must be likelihood or residual")
+        fraction = self.params["observed_fraction"]
+        if isinstance(fraction, bool) or not isinstance(fraction, int | float):
+            raise ProposerError("graph_rssm: parameter 'observed_fraction' must be a number")
+        if not 0.0 <= fraction <= 1.0:
+            raise ProposerError("graph_rssm: parameter 'observed_fraction' must be in [0, 1]")
+        self.observed = observed_prefix(codec.hosts, float(fraction))
 
     def _check_world(self) -> None:
         if self.codec.world_name != "network":
@@ -82,23 +85,65 @@ class GraphRSSMProposer(LearnedProposer):
         assert isinstance(model, GraphRSSMNet)
         return model
 
-    def _encode(self, ex: Example) -> tuple[GraphFeatures, list[int]]:
-        target = self.codec.target(ex.state, ex.action, ex.delta)
-        return self.featurize(ex.state, ex.action), target[: self.params["block_size"]]
+    def residual_mask(self, delta: Sequence[Any], length: int) -> list[bool]:
+        """Per target token: True iff it belongs to an edit the observation does not decide
+        (each edit is its op token plus one token per field; the closing `<eos>` is False)."""
+        mask: list[bool] = []
+        for edit in delta:
+            span = 1 + len(EDIT_FIELDS[edit.op])
+            mask += [not is_decidable(edit_hosts(edit), self.observed)] * span
+        mask.append(False)
+        if len(mask) < length:
+            raise ProposerError(f"graph_rssm: residual mask shorter than the target ({length})")
+        return mask[:length]
 
-    def _batch(self, batch: Sequence[Any]) -> tuple[Any, torch.Tensor, torch.Tensor]:
+    def _encode(self, ex: Example) -> tuple[GraphFeatures, list[int], list[bool]]:
+        target = self.codec.target(ex.state, ex.action, ex.delta)[: self.params["block_size"]]
+        return (
+            self.featurize(ex.state, ex.action),
+            target,
+            self.residual_mask(ex.delta, len(target)),
+        )
+
+    def _batch(
+        self, batch: Sequence[Any], *, residual_only: bool = False
+    ) -> tuple[Any, torch.Tensor, torch.Tensor]:
         graphs = collate([b[0] for b in batch], self.device)
-        x = right_pad([[self._gen, *t[:-1]] for _, t in batch], self._pad, self.device)
+        x = right_pad([[self._gen, *b[1][:-1]] for b in batch], self._pad, self.device)
         y = torch.full(x.shape, IGNORE, dtype=torch.long)
-        for i, (_, t) in enumerate(batch):
-            y[i, : len(t)] = torch.tensor(t, dtype=torch.long)
+        for i, (_, t, mask) in enumerate(batch):
+            row = torch.tensor(t, dtype=torch.long)
+            if residual_only:
+                row[~torch.tensor(mask, dtype=torch.bool)] = IGNORE
+            y[i, : len(t)] = row
         return graphs, x, y.to(self.device)
 
     def _loss(self, batch: Sequence[Any]) -> torch.Tensor:
-        graphs, x, y = self._batch(batch)
+        graphs, x, y = self._batch(batch, residual_only=self.params["objective"] == "residual")
         logits = self._net()(graphs, x, sample=True)
+        if not bool((y != IGNORE).any()):
+            return logits.sum() * 0.0  # no residual token here: no gradient, not NaN
         flat = logits.reshape(-1, logits.shape[-1])
         return F.cross_entropy(flat, y.reshape(-1), ignore_index=IGNORE)
+
+    def residual_token_accuracy(self, records: Sequence[Any]) -> tuple[float, float, float]:
+        """(overall, residual-only) teacher-forced argmax accuracy on `records` (mean of the
+        latent, no sampling), and the residual share of their target tokens."""
+        encoded, _ = self._encode_all(examples_from([list(records)]))
+        if not encoded:
+            raise ProposerError("graph_rssm: no held-out example is expressible in the vocab")
+        with torch.no_grad():
+            graphs, x, y = self._batch(encoded)
+            pred = self._net()(graphs, x, sample=False).argmax(-1)
+        keep = y != IGNORE
+        resid = torch.zeros_like(keep)
+        for i, (_, t, mask) in enumerate(encoded):
+            resid[i, : len(t)] = torch.tensor(mask, dtype=torch.bool)
+        hits = pred == y
+        n_all, n_res = int(keep.sum()), int(resid.sum())
+        overall = float(hits[keep].sum()) / n_all
+        residual = float(hits[resid].sum()) / n_res if n_res else float("nan")
+        return overall, residual, n_res / n_all
 
     def _token_hits(self, batch: Sequence[Any]) -> tuple[int, int]:
         graphs, x, y = self._batch(batch)

@@ -1,7 +1,8 @@
 """Closed vocabularies, tokenizers and delta grammars of the worlds (pure Python, no torch)."""
 
-from proposers.tokenize.codec import UntokenizableError, WorldCodec, codec_for
+from proposers.tokenize.codec import codec_for
 from proposers.tokenize.grammar import Grammar, GrammarError, GrammarState
+from proposers.tokenize.interface import UntokenizableError, WorldCodec
 from proposers.tokenize.vocab import Vocab, VocabError
 
 __all__ = [

@@ -19,9 +19,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from proposers.base import ProposerError
-from proposers.tokenize.codec import UntokenizableError
 from proposers.tokenize.grammar import Choice, Grammar, GrammarError, Leaf, Run
-from proposers.tokenize.network import world_attr
+from proposers.tokenize.interface import UntokenizableError, world_attr
 from proposers.tokenize.vocab import BOS, EOS, PAD, UNK, Vocab, build_vocab
 
 MARKERS: tuple[str, ...] = (

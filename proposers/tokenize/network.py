@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from proposers.base import ProposerError
-from proposers.tokenize.codec import UntokenizableError
 from proposers.tokenize.grammar import Choice, Grammar, GrammarError, Leaf
+from proposers.tokenize.interface import UntokenizableError, world_attr
 from proposers.tokenize.vocab import BOS, EOS, PAD, UNK, Vocab, build_vocab
 
 MARKERS: tuple[str, ...] = (
@@ -176,16 +176,3 @@ class NetworkCodec:
             dicts.append(edit)
             i += 1
         return tuple(self.world.delta_from_dicts(dicts))
-
-
-def world_attr(world: Any, name: str) -> Any:
-    """A config value from the world itself or its `config` object (whichever carries it)."""
-    if hasattr(world, name):
-        return getattr(world, name)
-    for holder in ("config", "vocab"):
-        config = getattr(world, holder, None)
-        if config is not None and hasattr(config, name):
-            return getattr(config, name)
-        if isinstance(config, Mapping) and name in config:
-            return config[name]
-    raise ProposerError(f"world {getattr(world, 'name', world)!r} exposes no {name!r} config")

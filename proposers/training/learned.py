@@ -14,93 +14,39 @@ import random
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Generic
 
 import torch
 
 from proposers.base import Prediction, ProposerError
 from proposers.device import configure_torch, resolve_device
-from proposers.tokenize.codec import UntokenizableError, WorldCodec, codec_for, vocab_fingerprint
+from proposers.params import COMMON_DEFAULTS, check_params
+from proposers.tokenize.codec import codec_for, vocab_fingerprint
+from proposers.tokenize.interface import UntokenizableError, WorldCodec
 from proposers.training.cache import WeightCache, code_version, content_key, digest
 from proposers.training.corrupt import corrupt_filesystem, corrupt_network
 from proposers.training.examples import Example, examples_from, inject_noise, self_forced
 from proposers.training.trainer import Trainer
-from worlds.base import StepRecord
-
-COMMON_DEFAULTS: Mapping[str, Any] = {
-    "train_iters": 600,
-    "lr": 3e-3,
-    "batch_size": 0,  # 0: full batch
-    "model_seed": -1,  # -1: the seed handed to fit()
-    "max_edits": 64,
-    "max_run": 256,
-    "max_tokens": 1024,
-    "noise_prob": 0.0,
-    "noise_magnitude": 1,
-    "noise_seed": 0,
-    "self_force": 0.0,  # max sample probability of the scheduled-sampling ramp
-    "refresh_every": 200,
-    "online_lr": 1e-3,
-    "online_steps": 1,
-    "replay": False,
-    "replay_updates": 5,
-    "replay_batch": 8,
-    "device": "cpu",
-    "threads": 1,
-    "cache": True,
-}
+from worlds.base import A, S, StepRecord, World
 
 REPLAY_SALT = 0x5EED
 
-# Parameters that cannot change the fitted weights (kept out of the cache key).
+# Parameters that cannot change the fitted weights (kept out of the cache key). `device` is
+# here because the key holds the device actually resolved (`auto` and `cpu` on a CPU machine
+# train the same weights), not the name asked for.
 _RUNTIME_ONLY = frozenset(
     {"online_lr", "online_steps", "replay", "replay_updates", "replay_batch", "threads", "cache",
-     "max_edits", "max_run", "max_tokens"}
+     "max_edits", "max_run", "max_tokens", "device"}
 )  # fmt: skip
 
 
-def check_params(
-    proposer: str, defaults: Mapping[str, Any], given: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Merge `given` over `defaults`, rejecting unknown names and wrong types by name."""
-    unknown = sorted(set(given) - set(defaults))
-    if unknown:
-        raise ProposerError(
-            f"{proposer}: unknown parameter(s) {unknown} (known: {', '.join(sorted(defaults))})"
-        )
-    merged = dict(defaults)
-    for name, value in given.items():
-        want = type(defaults[name])
-        ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
-        if want is float and isinstance(value, int) and not isinstance(value, bool):
-            value, ok = float(value), True
-        if not ok:
-            raise ProposerError(
-                f"{proposer}: parameter {name!r} must be {want.__name__}, got {value!r}"
-            )
-        merged[name] = value
-    for name in ("train_iters", "refresh_every", "online_steps", "replay_batch", "threads"):
-        if merged[name] < 1:
-            raise ProposerError(f"{proposer}: parameter {name!r} must be >= 1")
-    for name in ("noise_prob", "self_force"):
-        if not 0.0 <= merged[name] <= 1.0:
-            raise ProposerError(f"{proposer}: parameter {name!r} must be in [0, 1]")
-    if merged["lr"] <= 0 or merged["online_lr"] <= 0:
-        raise ProposerError(f"{proposer}: learning rates must be > 0")
-    if merged["batch_size"] < 0 or min(merged["max_edits"], merged["max_run"]) < 1:
-        raise ProposerError(f"{proposer}: batch_size >= 0, max_edits and max_run >= 1")
-    if merged["max_tokens"] < 8:
-        raise ProposerError(f"{proposer}: max_tokens must be >= 8")
-    return merged
-
-
-class LearnedProposer(ABC):
+class LearnedProposer(ABC, Generic[S, A]):
     """Template for a torch proposer (see the module docstring)."""
 
     name: str = "learned"
     DEFAULTS: Mapping[str, Any] = COMMON_DEFAULTS
 
-    def __init__(self, world: Any, **params: Any) -> None:
+    def __init__(self, world: World[S, A], **params: Any) -> None:
         self.world = world
         self.params = check_params(self.name, self.DEFAULTS, params)
         self.codec: WorldCodec = codec_for(world)
@@ -116,7 +62,7 @@ class LearnedProposer(ABC):
         self._check_world()
 
     # -- subclass hooks ------------------------------------------------------------------
-    def _check_world(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+    def _check_world(self) -> None:
         """Refuse worlds the model cannot represent (a typed error at construction)."""
 
     @abstractmethod
@@ -186,7 +132,7 @@ class LearnedProposer(ABC):
         self._base_state = copy.deepcopy(self.model.state_dict())
         self.online_reset()
 
-    def fit(self, trajectories: Sequence[Sequence[StepRecord]], seed: int) -> None:
+    def fit(self, trajectories: Sequence[Sequence[StepRecord[S, A]]], seed: int) -> None:
         self._setup()
         p = self.params
         model_seed = seed if p["model_seed"] < 0 else p["model_seed"]
@@ -216,7 +162,7 @@ class LearnedProposer(ABC):
         self.online_reset()
 
     def _train(
-        self, trajectories: Sequence[Sequence[StepRecord]], base: list[Example], seed: int
+        self, trajectories: Sequence[Sequence[StepRecord[S, A]]], base: list[Example], seed: int
     ) -> dict[str, Any]:
         assert self.model is not None
         p = self.params
@@ -271,10 +217,10 @@ class LearnedProposer(ABC):
             model.train(was_training)
         return [Prediction(self.codec.parse(ids), signal) for ids, signal in decoded]
 
-    def predict(self, state: Any, action: Any) -> Prediction:
+    def predict(self, state: S, action: A) -> Prediction:
         return self.predict_batch([(state, action)])[0]
 
-    def token_accuracy(self, records: Sequence[StepRecord]) -> float:
+    def token_accuracy(self, records: Sequence[StepRecord[S, A]]) -> float:
         """Teacher-forced argmax accuracy over target tokens (incl. `<eos>`); nan if none."""
         model = self._require_model()
         encoded, _ = self._encode_all(
@@ -301,7 +247,7 @@ class LearnedProposer(ABC):
         self._replay_rng = random.Random(self._model_seed ^ REPLAY_SALT)  # replayable per rollout
         self.online_updates = 0
 
-    def online_update(self, state: Any, action: Any, true_delta: Sequence[Any]) -> None:
+    def online_update(self, state: S, action: A, true_delta: Sequence[Any]) -> None:
         """Learn from one consulted transition: `online_steps` steps on it, or with `replay`,
         `replay_updates` steps on samples of every correction seen since `online_reset`."""
         model = self._require_model()

@@ -61,22 +61,24 @@ def filled_ledger(tmp_path: Path) -> tuple[str, dict[str, Any]]:
                 ledger.finish_trial(key, {"h_eps": value}, 0.01)
                 keys.append(key)
         verdict = ledger.write_verdict(
-            hypothesis_hash=h.content_hash,
-            cell_id="",
-            outcome="confirmed",
-            effect_metric="h_eps",
-            effect_kind="difference",
-            estimate=4.0,
-            ci_low=4.0,
-            ci_high=4.0,
-            confidence=0.95,
-            ci_method="degenerate",
-            n=2,
-            seeds=[0, 1],
-            degenerate=True,
-            rule="confirmed iff ...",
-            p_value=0.25,
-            run_id=run.id,
+            {
+                "hypothesis_hash": h.content_hash,
+                "cell_id": "",
+                "outcome": "confirmed",
+                "effect_metric": "h_eps",
+                "effect_kind": "difference",
+                "estimate": 4.0,
+                "ci_low": 4.0,
+                "ci_high": 4.0,
+                "confidence": 0.9,
+                "ci_method": "degenerate",
+                "n": 2,
+                "seeds": [0, 1],
+                "degenerate": True,
+                "rule": "confirmed iff ...",
+                "p_value": 0.25,
+                "run_id": run.id,
+            }
         )
         ledger.register_hypothesis(
             child.canonical(),

@@ -41,6 +41,8 @@ def snapshot(url: str) -> dict[str, object]:
         ("bad_toml", "invalid TOML at line 10"),
         ("bad_sealed_seeds", "train_seeds [100001] are outside [0, 100000)"),
         ("bad_param_value", "parameter 'rho' must be in [0, 1], got 2.0"),
+        ("bad_undecidable", "seeds.initial: 3 paired seeds can never reach a decision"),
+        ("bad_undecidable", "the smallest n that could decide is 5"),
     ],
 )
 def test_malformed_hypothesis_files(

@@ -19,7 +19,7 @@ from engine.cli.app import app
 from ledger import Ledger
 
 RESUME = Path(__file__).resolve().parents[1] / "data" / "hypotheses" / "resume"
-TRIALS = 16  # 2 hypotheses x 2 arms x 4 seeds
+TRIALS = 20  # 2 hypotheses x 2 arms x 5 seeds (5: the fewest that can decide at 0.05)
 
 
 def cli(home: Path, api: str, url: str) -> subprocess.Popen[str]:
@@ -88,7 +88,11 @@ def resumed(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> dict[
         figures_dir=str(root / "figures"),
     )
     assert ref["status"] == "finished"
-    return {"url": url, "ref_url": ref_url, "before": before, "out": out}
+    # The killed run's trial child outlived it (a process group of its own); it has ended by
+    # now, and whatever it wrote on the way out is here.
+    assert proc.stderr is not None
+    killed_err = proc.stderr.read()
+    return {"url": url, "ref_url": ref_url, "before": before, "out": out, "killed_err": killed_err}
 
 
 def test_resume_loses_nothing_repeats_nothing(resumed: dict[str, Any]) -> None:
@@ -99,6 +103,17 @@ def test_resume_loses_nothing_repeats_nothing(resumed: dict[str, Any]) -> None:
     with Ledger(resumed["url"]) as ledger:
         runs = ledger.runs()
     assert runs[0].status == "interrupted" and runs[-1].status == "finished"
+
+
+def test_resume_summary_counts_the_trials_it_reused(resumed: dict[str, Any]) -> None:
+    reused = len(resumed["before"])
+    assert f"{TRIALS - reused} finished" in resumed["out"]
+    assert f"{reused} reused from the ledger" in resumed["out"]
+
+
+def test_killed_run_leaves_no_traceback_behind(resumed: dict[str, Any]) -> None:
+    assert "Traceback" not in resumed["killed_err"]
+    assert "BrokenPipeError" not in resumed["killed_err"]
 
 
 def test_resume_ends_at_the_same_verdicts(resumed: dict[str, Any]) -> None:

@@ -71,6 +71,8 @@ def test_finished_trials_are_reused_not_rerun(ledger_url: str) -> None:
     assert first.finished == [r.key for r in requests]
     with Ledger(ledger_url) as ledger:
         before = {t.key: (t.metrics, t.finished_at) for t in ledger.trials()}
+        # Where the numbers were computed is on the row (an oracle arm has no model: the CPU).
+        assert [t.device for t in ledger.trials()] == ["cpu", "cpu"]
     second = run_batch(ledger_url, None, requests, time.time() + 60.0, [None, None])
     assert second.already == [r.key for r in requests] and second.finished == []
     with Ledger(ledger_url) as ledger:
@@ -193,8 +195,9 @@ def fresh_trial_process() -> None:
 
 @pytest.mark.usefixtures("fresh_trial_process")
 def test_a_trial_whose_process_is_killed_is_crashed_and_rerun(ledger_url: str) -> None:
-    requests = register(ledger_url, hypothesis(2500, [0]))  # a few seconds of work
-    with _Killer(times=1, after=2.0) as killer:
+    # long enough that the kill lands mid-trial however fast the oracle is
+    requests = register(ledger_url, hypothesis(20_000, [0]))
+    with _Killer(times=1, after=1.0) as killer:
         report = run_batch(ledger_url, None, requests, time.time() + 120.0, [None])
     assert killer.killed == 1
     assert report.finished == [requests[0].key]

@@ -32,7 +32,7 @@ proposer = "oracle"
 proposer = "null"
 
 [seeds]
-initial = [0, 1, 2]
+initial = [0, 1, 2, 3, 4]  # 5: the fewest that can decide at 0.05
 
 [effect]
 metric = "horizon"
@@ -65,7 +65,7 @@ def test_a_code_change_reruns_and_judges_only_the_new_code(
     (tmp_path / "code_a.toml").write_text(FILE)
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     first = run(url, tmp_path)
-    assert first["trials"]["finished"] == 6
+    assert first["trials"]["finished"] == 10
     with Ledger(url) as ledger:
         (verdict,) = ledger.verdicts()
         old = {t.key for t in ledger.trials()}
@@ -77,11 +77,11 @@ def test_a_code_change_reruns_and_judges_only_the_new_code(
     monkeypatch.setattr(trials, "source_hash", lambda: edited)
     monkeypatch.setattr(batch, "source_hash", lambda: edited)
     second = run(url, tmp_path, recompute=True)
-    assert second["trials"]["finished"] == 6 and second["trials"]["reused"] == 0
+    assert second["trials"]["finished"] == 10 and second["trials"]["reused"] == 0
     with Ledger(url) as ledger:
         rows = ledger.trials()
         (current,) = ledger.verdicts()
-    assert len(rows) == 12 and {t.key for t in rows} > old
+    assert len(rows) == 20 and {t.key for t in rows} > old
     assert {t.code_hash for t in rows if t.key not in old} == {edited}
     assert (current.outcome, current.estimate, current.ci_low) == (
         verdict.outcome,

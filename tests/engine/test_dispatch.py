@@ -154,7 +154,7 @@ def test_the_schedule_does_not_change_verdicts_or_children(
     schedules: dict[str, dict[str, Any]],
 ) -> None:
     seq, across = schedules["sequential"], schedules["across"]
-    assert seq["finished"] == across["finished"] == 55
+    assert seq["finished"] == across["finished"] == 61
     assert seq["queue"] == across["queue"] == 0
     assert len(seq["verdicts"]) == 6 and across["verdicts"] == seq["verdicts"]
     assert [c[:2] for c in seq["children"]] == [("PLANT-oracle", "longer")]
@@ -190,7 +190,7 @@ def test_a_runs_plan_is_the_ledgers_queue(tmp_path: Path) -> None:
         ratchet.preregister(load_directory(PLANTED, catalog), source_files(PLANTED, catalog))
         planned = {r.key for plan in ratchet.pending().values() for r in plan}
         queued = led.trials(status="pending")
-        assert {t.key for t in queued} == planned and len(planned) == 45
+        assert {t.key for t in queued} == planned and len(planned) == 51
         report = drain(led, identity=WorkerIdentity("w:1:t", "test"), executor=InProcessExecutor())
         assert sorted(report.finished) == sorted(planned)
         concluded: list[str] = []

@@ -54,7 +54,8 @@ def test_an_incompetent_model_gets_no_verdict_and_says_why() -> None:
     )
     verdicts, gaps = judge(h, rs)
     # the incompetent cell would have been refuted (horizon far below 0.5): it is not
-    assert [v.cell_id for v in verdicts] == ["rho=0.2"] and verdicts[0].outcome == "confirmed"
+    # (the competent cell is judged: every seed above 0.5, so p is the 4-seed floor 2^-4)
+    assert [v.cell_id for v in verdicts] == ["rho=0.2"] and verdicts[0].p_value == 2.0**-4
     assert [g.cell_id for g in gaps] == ["rho=0.1"]
     assert gaps[0].reason.startswith("not competent in cell rho=0.1")
     assert "mean competence_delta_exact 0.300 over 4 seeds, gate needs > 0.5" in gaps[0].reason

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from engine.ratchet.scheduler import split_for_workers
 from engine.reporting.artifacts import artifact_key, summary_markdown, verdict_table
-from engine.reporting.summary import RunSummary
+from engine.reporting.summary import VERDICT_FIELDS, RunSummary
 from engine.settings import (
     SettingsError,
     apply_prefect_environment,
@@ -68,12 +68,33 @@ def summary() -> RunSummary:
                 "estimate": 1.5,
                 "ci_low": 1.0,
                 "ci_high": 2.0,
+                "adjusted_ci_low": None,
+                "adjusted_ci_high": 2.5,
+                "adjusted_alpha": 0.025,
                 "n": 5,
-                "method": "BCa",
+                "method": "exact sign-flip",
                 "p": 0.03125,
                 "adjusted_p": 0.0625,
-                "correction": "holm over 2 (all)",
-            }
+                "correction": "holm over 2 (H1)",
+            },
+            {
+                "hypothesis": "H2",
+                "hash": "b" * 64,
+                "cell": "",
+                "outcome": "confirmed",
+                "adjusted": None,
+                "estimate": 0.5,
+                "ci_low": 0.2,
+                "ci_high": 0.7,
+                "adjusted_ci_low": None,
+                "adjusted_ci_high": None,
+                "adjusted_alpha": None,
+                "n": 8,
+                "method": "exact sign-flip",
+                "p": 0.004,
+                "adjusted_p": None,
+                "correction": None,
+            },
         ],
         concluded=[{"hypothesis": "H1", "line": "confirmed"}],
         children=[{"parent": "H1", "child": "H1/more", "when": "more"}],
@@ -85,26 +106,24 @@ def test_summary_text_and_markdown_agree() -> None:
     s = summary()
     text = s.text()
     assert "run 3: budget_exhausted after 14m59s of 15m" in text
-    assert "H1 [rho=0.1]: confirmed -> inconclusive" in text and "H9: needs" in text
+    # The decisive (adjusted) outcome leads, with the interval at the level it used; the raw
+    # outcome stands beside it; a member of an incomplete family says so.
+    assert (
+        "H1 [rho=0.1]: inconclusive  effect 1.5 CI [-inf, 2.5] at alpha 0.025 "
+        "(holm over 2 (H1)), n=5; raw confirmed p=0.0312"
+    ) in text
+    assert "H2: awaiting its family (raw confirmed p=0.004)" in text and "H9: needs" in text
     md = summary_markdown(s)
-    assert "| H1 | rho=0.1 | confirmed | inconclusive | 1.5 | [1, 2] | 5 |" in md
+    assert (
+        "| H1 | rho=0.1 | inconclusive | 1.5 | [-inf, 2.5] | 0.025 | holm over 2 (H1) "
+        "| confirmed | 0.0312 | 5 |"
+    ) in md
+    assert "| H2 | - | awaiting family |" in md
     assert "H1 → **H1/more**" in md
     assert RunSummary.from_dict(s.to_dict()) == s
     row = verdict_table(s.verdicts)[0]
-    assert list(row) == [
-        "hypothesis",
-        "cell",
-        "outcome",
-        "adjusted",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "n",
-        "method",
-        "p",
-        "adjusted_p",
-        "correction",
-    ]
+    assert list(row)[:4] == ["hypothesis", "cell", "adjusted", "estimate"]
+    assert list(row) == list(VERDICT_FIELDS)
     assert artifact_key("verdict-H8/replicate x") == "verdict-h8-replicate-x"
 
 

@@ -1,8 +1,8 @@
-"""Experiment kinds: parameters, sealed seeds, metrics, purity, and the fit-cache hook."""
+"""Experiment kinds: parameters, sealed seeds, metrics, and purity."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -17,7 +17,6 @@ from engine.experiments import (
     TrialSpec,
     eval_seed,
     get_experiment,
-    set_proposer_cache,
 )
 from engine.experiments.scoring import field_tokens, token_accuracy
 from engine.rollout.loop import run_at_rho
@@ -191,36 +190,6 @@ def test_token_accuracy_bounds(world_name: str, a: int, b: int) -> None:
         score = token_accuracy(world, x.transition.delta, y.transition.delta)
         assert 0.0 <= score <= 1.0
         assert token_accuracy(world, y.transition.delta, y.transition.delta) == 1.0
-
-
-# --- the fit-cache hook ----------------------------------------------------------------------
-
-
-class CountingCache:
-    def __init__(self) -> None:
-        self.store: dict[str, Any] = {}
-        self.fits = 0
-
-    def get_or_fit(self, key: str, fit: Callable[[], Any]) -> Any:
-        if key not in self.store:
-            self.fits += 1
-            self.store[key] = fit()
-        return self.store[key]
-
-
-def test_proposer_cache_shares_fits_by_content_key() -> None:
-    cache = CountingCache()
-    set_proposer_cache(cache)
-    try:
-        s = spec(proposer="frequency", params={"rho": 0.2})
-        first = run(s)
-        assert run(s) == first and cache.fits == 1
-        run(spec(proposer="frequency", params={"rho": 0.5}))  # same fit, another rho
-        assert cache.fits == 1
-        run(spec(proposer="frequency", params={"train_trajectories": 2}))
-        assert cache.fits == 2
-    finally:
-        set_proposer_cache(None)
 
 
 @pytest.mark.parametrize("name", ["horizon_curve", "one_step"])

@@ -116,7 +116,8 @@ def test_direction_message_is_one_line(
     path = tmp_path / "hypotheses" / "h8.toml"
     path.write_text(dumps(doc), encoding="utf-8")
     err = _error(path, catalog)
-    assert str(err) == f"{path}: decision.direction: must be 'greater' or 'less', got 'up'"
+    expected = "decision.direction: must be 'greater', 'less' or 'equivalent', got 'up'"
+    assert str(err) == f"{path}: {expected}"
     assert (err.file, err.field) == (str(path), "decision.direction")
 
 
@@ -380,6 +381,7 @@ def test_kind_value_check_runs_on_every_cell_and_arm(
     write: Writer, catalog: Catalog, doc: dict[str, Any]
 ) -> None:
     seen: list[dict[str, Any]] = []
+    doc["seeds"]["initial"] = list(range(8))  # enough for a family of two cells
 
     def check(params: Mapping[str, Any]) -> None:
         seen.append(dict(params))
@@ -417,3 +419,90 @@ def test_kind_value_check_runs_on_every_cell_and_arm(
     doc["arms"]["flat"]["overrides"] = {}
     err = _error(write(doc, "params.toml"), checked)
     assert err.field == "params" and err.reason.endswith("got 60")
+
+
+# --- power, families, equivalence, model seeds ------------------------------------------------
+
+
+def test_a_seed_count_that_cannot_decide_is_refused(
+    write: Writer, catalog: Catalog, doc: dict[str, Any]
+) -> None:
+    doc["seeds"]["initial"] = [0, 1, 2]
+    err = _error(write(doc), catalog)
+    assert err.field == "seeds.initial"
+    assert "smallest attainable p (0.125)" in err.reason and "could decide is 5" in err.reason
+    # A grid of 6 cells is a family of 6: 5 seeds (2^-5 = 0.031 > 0.05 / 6) cannot decide, 7 can.
+    doc["seeds"]["initial"] = [0, 1, 2, 3, 4]
+    doc["grid"] = {"driver": ["weighted", "adversarial", "uniform"], "steps": [12, 24]}
+    assert "could decide is 7" in _error(write(doc), catalog).reason
+    doc["seeds"]["initial"] = list(range(7))
+    assert load_hypothesis(write(doc), catalog).seeds.initial == tuple(range(7))
+
+
+def test_a_lever_child_that_cannot_decide_is_refused(
+    write: Writer, catalog: Catalog, doc: dict[str, Any]
+) -> None:
+    doc["levers"][2]["set"] = {"seeds.initial": [20, 21]}
+    err = _error(write(doc), catalog)
+    assert err.field == "levers[2].set" and "the child's 2 paired seeds" in err.reason
+
+
+def test_a_shared_family_is_checked_as_a_whole(
+    write: Writer, catalog: Catalog, doc: dict[str, Any]
+) -> None:
+    doc["decision"]["family"] = "shared"
+    for i in range(4):  # 4 members x 1 cell: 5 seeds cannot reach 0.05 / 4, each alone could
+        path = write(dict(doc, id=f"S{i}"), f"s{i}.toml")
+    problems = validate_directory(path.parent, catalog)
+    assert len(problems) == 4 and all("its shared family" in p.reason for p in problems)
+    assert all("0.05 / 4 tests" in p.reason for p in problems)
+
+
+def test_a_shared_family_has_one_alpha(
+    write: Writer, catalog: Catalog, doc: dict[str, Any]
+) -> None:
+    doc["decision"]["family"] = "shared"
+    doc["seeds"]["initial"] = list(range(8))
+    write(dict(doc, id="A"), "a.toml")
+    other = dict(doc, id="B", decision=dict(doc["decision"], confidence=0.99))
+    path = write(other, "b.toml")
+    (problem,) = validate_directory(path.parent, catalog)
+    assert problem.field == "decision.confidence" and "one alpha per family" in problem.reason
+
+
+def test_sanity_files_stay_outside_families(
+    write: Writer, catalog: Catalog, doc: dict[str, Any]
+) -> None:
+    doc["tags"] = ["sanity"]
+    doc["decision"]["family"] = "shared"
+    err = _error(write(doc), catalog)
+    assert err.field == "decision.family" and "outside every correction family" in err.reason
+
+
+def test_equivalence_claims_need_their_margin(
+    write: Writer, catalog: Catalog, doc: dict[str, Any]
+) -> None:
+    doc["decision"] = {"direction": "equivalent", "threshold": 0.0}
+    err = _error(write(doc), catalog)
+    assert err.field == "decision.equivalence" and "needs its margin" in err.reason
+    doc["decision"]["equivalence"] = 0.05
+    assert load_hypothesis(write(doc), catalog).decision.direction == "equivalent"
+
+
+def test_model_seeds_are_validated(write: Writer, catalog: Catalog, doc: dict[str, Any]) -> None:
+    doc["seeds"]["model"] = [0, 1]
+    assert "no arm sets params.model_seed" in _error(write(doc), catalog).reason
+    doc["arms"]["graph"]["params"]["model_seed"] = 0
+    doc["seeds"]["model"] = [0]
+    assert "at least 2 model seeds" in _error(write(doc), catalog).reason
+    doc["seeds"]["model"] = [0, 1, 1]
+    assert "repeated: [1]" in _error(write(doc), catalog).reason
+    doc["seeds"]["model"] = [0, 1, 2, 3, 4]
+    assert load_hypothesis(write(doc), catalog).seeds.model == (0, 1, 2, 3, 4)
+
+
+def test_confidence_is_a_one_sided_level(
+    write: Writer, catalog: Catalog, doc: dict[str, Any]
+) -> None:
+    doc["decision"]["confidence"] = 0.4
+    assert "between 0.5 and 1" in _error(write(doc), catalog).reason

@@ -52,10 +52,10 @@ def test_postgres_ledger_end_to_end(cluster: Any) -> None:
         assert not led.claim_trial(**args, worker="w2")
         t = led.finish_trial(args["key"], {"m": 0.25}, 1.0)
         assert t.finished_at is not None and t.finished_at.tzinfo is not None
-        v1 = led.write_verdict(**verdict_args(h))
-        assert led.write_verdict(**verdict_args(h)) == v1
+        v1 = led.write_verdict(verdict_args(h))
+        assert led.write_verdict(verdict_args(h)) == v1
         v2 = led.write_verdict(
-            **verdict_args(h, outcome="refuted", ci_high=-0.1, ci_low=-0.5, estimate=-0.3),
+            verdict_args(h, outcome="refuted", ci_high=-0.1, ci_low=-0.5, estimate=-0.3),
             recompute=True,
         )
         assert [v.id for v in led.verdicts()] == [v2.id]

@@ -106,7 +106,7 @@ def test_lineage_and_levers(ledger: Ledger) -> None:
     ]
     with pytest.raises(NotFoundError):
         ledger.lineage("H99")
-    verdict = ledger.write_verdict(**verdict_args(root))
+    verdict = ledger.write_verdict(verdict_args(root))
     lever = ledger.add_lever(
         parent_hash=root.content_hash,
         lever_id="a",
@@ -165,32 +165,66 @@ def test_runs(ledger: Ledger, clock: FakeClock) -> None:
 
 def test_verdicts_are_idempotent_and_recompute_supersedes(ledger: Ledger, clock: FakeClock) -> None:
     h = register(ledger)
-    first = ledger.write_verdict(**verdict_args(h))
-    assert ledger.write_verdict(**verdict_args(h, run_id=None)) == first
+    first = ledger.write_verdict(verdict_args(h))
+    assert ledger.write_verdict(verdict_args(h, run_id=None)) == first
     changed = verdict_args(h, outcome="inconclusive", ci_low=-0.1, estimate=0.2)
     with pytest.raises(LedgerError, match="pass recompute=True"):
-        ledger.write_verdict(**changed)
+        ledger.write_verdict(changed)
     clock.advance(1)
-    second = ledger.write_verdict(**changed, recompute=True)
+    second = ledger.write_verdict(changed, recompute=True)
     assert second.id != first.id and second.outcome == "inconclusive"
     assert ledger.verdicts() == [second]
     history = ledger.verdicts(current_only=False)
     assert [(v.id, v.superseded) for v in history] == [(first.id, True), (second.id, False)]
     other_cell = ledger.write_verdict(
-        **verdict_args(h, cell="rho=0.1", degenerate=True, ci_low=0.3, ci_high=0.3, estimate=0.3)
+        verdict_args(h, cell="rho=0.1", degenerate=True, ci_low=0.3, ci_high=0.3, estimate=0.3)
     )
     assert other_cell.degenerate and other_cell.seeds == (0, 1, 2, 3, 4)
     assert [v.cell_id for v in ledger.verdicts(hypothesis="H1")] == ["", "rho=0.1"]
     assert ledger.verdicts(outcome="refuted") == []
-    annotated = ledger.annotate_verdict(
-        second.id, adjusted_outcome="inconclusive", adjusted_p=0.2, correction="holm"
-    )
+    adjustment = {
+        "adjusted_outcome": "inconclusive",
+        "adjusted_p": 0.2,
+        "adjusted_alpha": 0.025,
+        "adjusted_ci_low": -0.2,
+        "adjusted_ci_high": 0.6,
+        "correction": "holm over 2 (H1)",
+    }
+    annotated = ledger.annotate_verdict(second.id, adjustment)
     assert (annotated.adjusted_outcome, annotated.adjusted_p, annotated.correction) == (
         "inconclusive",
         0.2,
-        "holm",
+        "holm over 2 (H1)",
     )
-    assert ledger.write_verdict(**changed) == annotated  # the correction is not the finding
+    assert annotated.decisive == "inconclusive"
+    assert ledger.write_verdict(changed) == annotated  # the correction is not the finding
+    # Stored once: the same adjustment again is a no-op, a different one is refused.
+    assert ledger.annotate_verdict(second.id, adjustment) == annotated
+    with pytest.raises(LedgerError, match="never rewritten"):
+        ledger.annotate_verdict(second.id, {**adjustment, "adjusted_outcome": "confirmed"})
+    with pytest.raises(LedgerError, match="never rewritten"):
+        ledger.write_verdict({**changed, **adjustment, "adjusted_p": 0.01})
+    assert ledger.verdicts(hypothesis="H1")[0] == annotated
+    # An explicit recompute may re-adjust: the old row is superseded, never edited.
+    redone = ledger.write_verdict({**changed, **adjustment, "adjusted_p": 0.01}, recompute=True)
+    assert redone.id != annotated.id and redone.adjusted_p == 0.01
+    assert ledger.get(f"verdict:{annotated.id}").superseded  # type: ignore[union-attr]
+
+
+def test_families_are_fixed_when_registered(ledger: Ledger) -> None:
+    a, b = register(ledger, "A"), register(ledger, "B")
+    fam = {"name": "shared", "method": "holm", "alpha": 0.05, "size": 3}
+    first = ledger.register_family(key="shared@1", members=[b.content_hash, a.content_hash], **fam)
+    assert first.members == tuple(sorted([a.content_hash, b.content_hash]))
+    assert ledger.register_family(key="shared@1", members=[a.content_hash, b.content_hash], **fam)
+    with pytest.raises(LedgerError, match="registered differently"):
+        ledger.register_family(key="shared@1", members=[a.content_hash], **fam)
+    with pytest.raises(LedgerError, match="already belongs"):
+        ledger.register_family(key="other", members=[a.content_hash], **fam)
+    assert ledger.family_of(a.content_hash) == first and ledger.family_of("0" * 64) is None
+    done = ledger.complete_family("shared@1")
+    assert done.completed_at is not None and ledger.complete_family("shared@1") == done
+    assert ledger.export()["families"][0]["key"] == "shared@1"
 
 
 @pytest.mark.parametrize(
@@ -198,7 +232,7 @@ def test_verdicts_are_idempotent_and_recompute_supersedes(ledger: Ledger, clock:
     [
         ({"outcome": "maybe"}, "outcome"),
         ({"ci_low": 0.6}, "ci_low 0.6 > ci_high 0.5"),
-        ({"ci_high": None}, "given together"),
+        ({"adjusted_ci_low": 0.6, "adjusted_ci_high": 0.5}, "adjusted_ci_low 0.6"),
         ({"confidence": 1.0}, "confidence"),
         ({"estimate": float("inf")}, "finite"),
         ({"n": -1}, "n"),
@@ -208,14 +242,14 @@ def test_verdicts_are_idempotent_and_recompute_supersedes(ledger: Ledger, clock:
 def test_bad_verdicts_are_refused(ledger: Ledger, over: dict[str, Any], fragment: str) -> None:
     h = register(ledger)
     with pytest.raises(LedgerError, match=fragment):
-        ledger.write_verdict(**verdict_args(h, **over))
+        ledger.write_verdict(verdict_args(h, **over))
     assert ledger.verdicts(current_only=False) == []
 
 
 def test_database_enforces_one_current_verdict_and_enums(ledger: Ledger) -> None:
     """The constraints hold even for writes that bypass the Ledger's own checks."""
     h = register(ledger)
-    v = ledger.write_verdict(**verdict_args(h))
+    v = ledger.write_verdict(verdict_args(h))
     with ledger._engine.connect() as conn:
         row = dict(conn.execute(text("SELECT * FROM verdict")).mappings().one())
     del row["id"]
@@ -249,7 +283,7 @@ def test_get_resolves_any_reference(ledger: Ledger) -> None:
     run = ledger.start_run(code_version="c", host="h")
     args = trial_args(h)
     ledger.claim_trial(**args, run_id=run.id)
-    v = ledger.write_verdict(**verdict_args(h))
+    v = ledger.write_verdict(verdict_args(h))
     lv = ledger.add_lever(parent_hash=h.content_hash, lever_id="n", when="confirmed", next_id="H2")
     assert isinstance(ledger.get("H1"), HypothesisVersion)
     assert ledger.get(h.content_hash[:8]) == h
@@ -273,8 +307,11 @@ def test_export_is_json_and_complete(ledger: Ledger) -> None:
     args = trial_args(h)
     ledger.claim_trial(**args, run_id=run.id)
     ledger.finish_trial(args["key"], {"m": 1.0}, 0.5)
-    ledger.write_verdict(**verdict_args(h, run_id=run.id))
+    ledger.write_verdict(verdict_args(h, run_id=run.id))
     ledger.add_lever(parent_hash=h.content_hash, lever_id="n", when="confirmed", next_id="H2")
+    ledger.register_family(
+        key="H1@x", name="H1", method="holm", alpha=0.05, size=1, members=[h.content_hash]
+    )
     data = json.loads(json.dumps(ledger.export()))
     assert {k: len(v) for k, v in data.items() if isinstance(v, list)} == {
         "hypotheses": 1,
@@ -282,6 +319,8 @@ def test_export_is_json_and_complete(ledger: Ledger) -> None:
         "trials": 1,
         "verdicts": 1,
         "levers": 1,
+        "families": 1,
+        "search_candidates": 0,
     }
     assert data["schema_revision"] == ledger.schema_revision()
     assert data["hypotheses"][0]["content"] == content("H1")

@@ -36,11 +36,13 @@ def test_finished_trials_are_never_claimed_and_never_change(
     h = register(ledger)
     args = trial_args(h)
     assert ledger.claim_trial(**args, worker="w1")
-    done = ledger.finish_trial(args["key"], {"delta_exact": 0.5, "bits": 3}, 1.5, host="box")
-    assert (done.status, done.metrics, done.duration_s) == (
+    metrics = {"delta_exact": 0.5, "bits": 3}
+    done = ledger.finish_trial(args["key"], metrics, 1.5, host="box", device="cuda")
+    assert (done.status, done.metrics, done.duration_s, done.device) == (
         "finished",
         {"delta_exact": 0.5, "bits": 3},
         1.5,
+        "cuda",
     )
     clock.advance(10_000)
     assert not ledger.claim_trial(**args, worker="w2")

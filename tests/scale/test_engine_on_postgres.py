@@ -32,8 +32,10 @@ from ledger import Ledger
 pytestmark = pytest.mark.postgres
 
 HYPOTHESES = ROOT / "tests" / "data" / "hypotheses" / "resume"
-TRIALS = 16  # 2 hypotheses x 2 arms x 4 seeds
+TRIALS = 20  # 2 hypotheses x 2 arms x 5 seeds (5: the fewest that can decide at 0.05)
 RUN = ["run", "--budget", "5m", "--hypotheses", str(HYPOTHESES), "--no-progress"]
+SHARED = ROOT / "tests" / "data" / "hypotheses" / "shared"
+SHARED_TRIALS = 48  # 2 hypotheses x 2 arms x 12 seeds
 
 
 @pytest.fixture(scope="module")
@@ -123,9 +125,10 @@ def _finished(url: str) -> dict[str, tuple[Any, Any]]:
         return {t.key: (t.metrics, t.finished_at) for t in led.trials(status="finished")}
 
 
-def _start(server: UIServer, url: str) -> subprocess.Popen[str]:
+def _start(server: UIServer, url: str, hypotheses: Path = HYPOTHESES) -> subprocess.Popen[str]:
+    args = ["run", "--budget", "5m", "--hypotheses", str(hypotheses), "--no-progress"]
     return subprocess.Popen(
-        [*CLI, *RUN, "--ledger", url],
+        [*CLI, *args, "--ledger", url],
         cwd=ROOT,
         env=_env(server),
         stdout=subprocess.PIPE,
@@ -231,7 +234,14 @@ def test_kill_and_server_loss_converge_to_the_reference(
         pg_cluster.start()
     assert lost.returncode == 2, err
     last = err.strip().splitlines()[-1]
-    assert last.startswith("verisim-engine: error:") and "Connection refused" in last, err
+    # The server may go while the run is connected ("closed the connection") or between
+    # connections ("refused"): either way one line naming the lost connection, no traceback.
+    gone = (
+        "Connection refused",
+        "server closed the connection unexpectedly",
+        "the database system is shutting down",
+    )
+    assert last.startswith("verisim-engine: error:") and any(g in last for g in gone), err
     after_loss = _finished(url)
     assert len(after_loss) < TRIALS, "the server stopped too late to test anything"
 
@@ -249,24 +259,25 @@ def test_kill_and_server_loss_converge_to_the_reference(
     assert _verdicts(url) == _verdicts(reference)
 
 
-def test_two_runs_on_one_ledger_share_the_trials(
-    prefect: UIServer, pg_cluster: PgCluster, reference: str
-) -> None:
+def test_two_runs_on_one_ledger_share_the_trials(prefect: UIServer, pg_cluster: PgCluster) -> None:
     """Optuna-style: two `run` processes, one database. Each publishes the same plan to the
     ledger's queue and claims from it; every trial runs exactly once, and both runs reach the
-    reference's verdicts."""
+    same verdicts. The plan (48 trials of a few tenths of a second each) outlasts a run's
+    start-up, so the second run finds work left however fast the first one starts."""
     url = pg_cluster.create_database("shared")
     upgrade = run_engine(prefect.home, "ledger", "upgrade", "--ledger", url, env=_env(prefect))
     assert upgrade.returncode == 0, upgrade.stderr
-    runs = [_start(prefect, url), _start(prefect, url)]
+    runs = [_start(prefect, url, SHARED), _start(prefect, url, SHARED)]
     for proc in runs:
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, out + err
     with Ledger(url) as led:
         trials = led.trials()
         run_ids = sorted(r.id for r in led.runs())
-    assert len(trials) == TRIALS and {t.status for t in trials} == {"finished"}
-    assert [t.attempts for t in trials] == [1] * TRIALS, "a trial was run twice"
+        verdicts = led.verdicts()
+    assert len(trials) == SHARED_TRIALS and {t.status for t in trials} == {"finished"}
+    assert [t.attempts for t in trials] == [1] * SHARED_TRIALS, "a trial was run twice"
     ran = {rid: sum(1 for t in trials if t.run_id == rid) for rid in run_ids}
-    assert sum(ran.values()) == TRIALS and all(ran.values()), f"not shared: {ran}"
-    assert _verdicts(url) == _verdicts(reference)
+    assert sum(ran.values()) == SHARED_TRIALS and all(ran.values()), f"not shared: {ran}"
+    # One verdict per file, whichever run wrote it: the same trials decide the same way.
+    assert len(verdicts) == 2 and {v.outcome for v in verdicts} == {"confirmed"}

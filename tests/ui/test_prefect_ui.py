@@ -57,8 +57,9 @@ def test_the_run_its_task_runs_and_verdict_artifacts_are_shown(
     (flow_run,) = served_run.api("/flow_runs/filter")
     assert flow_run["state_type"] == "COMPLETED"
     page.goto(f"{served_run.url}/runs")
-    listed = page.wait_for_text(flow_run["name"])
-    assert "research_run" in listed
+    page.wait_for_text(flow_run["name"])
+    listed = page.wait_for_text("research_run")  # the flow's name renders after the run's
+    assert flow_run["name"] in listed
     page.goto(f"{served_run.url}/runs/flow-run/{flow_run['id']}")
     shown = page.wait_for_text("PLANT-curve[rho=0.5] oracle seeds 0,1,2")  # a trial task run
     assert "Completed" in shown and "research_run" in shown
@@ -83,7 +84,7 @@ def test_the_summary_artifact_renders_the_table_and_the_plot(
         mobile=False,
     )
     page.goto(f"{served_run.url}/artifacts/artifact/{summary['id']}")
-    text = page.wait_for_text("Family of verdicts")
+    text = page.wait_for_text("decided within each pre-registered family")
     for cell in ("rho=0.0", "rho=0.5", "rho=1.0"):
         assert cell in text
     assert "confirmed" in text and "refuted" in text

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from worlds.base import StepRecord, Transition
+from worlds.base import StepRecord, Transition, World
 from worlds.filesystem import codec, metrics
 from worlds.filesystem.actions import FsAction, parse_action, resolved_args
 from worlds.filesystem.apply import apply
@@ -28,7 +28,7 @@ from worlds.filesystem.vocab import (
 )
 
 
-class FilesystemWorld:
+class FilesystemWorld(World[FsState, FsAction]):
     """The filesystem world. All config is optional; the defaults are the seed's "v0" vocab.
 
     `max_depth` only affects the `structural` driver (candidate parents are directories with
@@ -81,7 +81,7 @@ class FilesystemWorld:
 
     # -- the oracle and apply ------------------------------------------------------------------
 
-    def step(self, state: FsState, action: FsAction) -> Transition:
+    def step(self, state: FsState, action: FsAction) -> Transition[FsState]:
         return HANDLERS[action.command](state, action)
 
     def apply(self, state: FsState, delta: Sequence[Any]) -> FsState:
@@ -130,12 +130,12 @@ class FilesystemWorld:
     def driver_names(self) -> tuple[str, ...]:
         return DRIVER_NAMES
 
-    def trajectory(self, driver: str, seed: int, steps: int) -> list[StepRecord]:
+    def trajectory(self, driver: str, seed: int, steps: int) -> list[StepRecord[FsState, FsAction]]:
         if type(steps) is not int or steps < 0:
             raise ValueError(f"steps must be a non-negative int, got {steps!r}")
         policy = self.driver(driver, seed)
         state = self._initial
-        records: list[StepRecord] = []
+        records: list[StepRecord[FsState, FsAction]] = []
         for _ in range(steps):
             action = policy.sample(state)
             transition = HANDLERS[action.command](state, action)

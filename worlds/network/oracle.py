@@ -166,7 +166,7 @@ def _edits(state: NetState, action: NetAction) -> tuple[NetEdit, ...]:
     raise ActionParseError(action.text, f"unknown command {command!r}")
 
 
-def step(state: NetState, action: NetAction) -> Transition:
+def step(state: NetState, action: NetAction) -> Transition[NetState]:
     """One pure oracle step; never raises for a parsed action."""
     delta = _edits(state, action)
     result = delta[-1]

@@ -179,9 +179,6 @@ class NetState:
     def last_exit(self) -> int:
         return self._last_exit
 
-    def has_link(self, a: str, b: str) -> bool:
-        return b in self._adj.get(a, ())
-
     def neighbours(self, host: str) -> frozenset[str]:
         """Every host sharing a stored link with `host` (live or not)."""
         return self._adj.get(host, frozenset())

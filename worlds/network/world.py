@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from worlds.base import ActionParseError, StepRecord, Transition
+from worlds.base import (
+    ActionParseError,
+    PartiallyObservableWorld,
+    ReachabilityWorld,
+    StepRecord,
+    Transition,
+)
 from worlds.network import metrics, observe, reach, serialize
 from worlds.network.actions import NetAction, parse_action
 from worlds.network.apply import apply
@@ -38,7 +44,10 @@ def _require_action(action: Any) -> NetAction:
     return action
 
 
-class NetworkWorld:
+class NetworkWorld(
+    PartiallyObservableWorld[NetState, NetAction, observe.HostObservation],
+    ReachabilityWorld[NetState, NetAction],
+):
     """The SPEC-5 v0 network: hosts, links, services, a source-deny firewall, flows, a clock."""
 
     name = "network"
@@ -73,7 +82,7 @@ class NetworkWorld:
 
     # --- the oracle and apply ----------------------------------------------------------------
 
-    def step(self, state: NetState, action: NetAction) -> Transition:
+    def step(self, state: NetState, action: NetAction) -> Transition[NetState]:
         return step(_require_state(state), _require_action(action))
 
     def apply(self, state: NetState, delta: Sequence[NetEdit]) -> NetState:
@@ -121,13 +130,15 @@ class NetworkWorld:
     def driver_names(self) -> tuple[str, ...]:
         return DRIVER_NAMES
 
-    def trajectory(self, driver: str, seed: int, steps: int) -> list[StepRecord]:
+    def trajectory(
+        self, driver: str, seed: int, steps: int
+    ) -> list[StepRecord[NetState, NetAction]]:
         """Roll the oracle from the initial state under a fresh driver: pure in its arguments."""
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
             raise ValueError(f"steps must be a non-negative int, got {steps!r}")
         policy = self.driver(driver, seed)
         state = self.initial_state()
-        records: list[StepRecord] = []
+        records: list[StepRecord[NetState, NetAction]] = []
         for _ in range(steps):
             action = policy.sample(state)
             transition = step(state, action)

@@ -274,11 +274,6 @@ def oracle_step(s: State, raw: str) -> tuple[State, list[EditDict], int, str]:
     return apply_edits(s, delta), delta, code, out
 
 
-def canonical_action(raw: str) -> str:
-    toks = raw.split()
-    return " ".join(toks)
-
-
 # -- the seed's drivers ------------------------------------------------------------------------
 
 SHAPES = [

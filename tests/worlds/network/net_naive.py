@@ -15,7 +15,6 @@ Nothing here imports `worlds.network`: the two implementations share only the sp
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from collections import deque
@@ -330,8 +329,3 @@ def seed_trajectory(
         )
         s = nxt
     return out
-
-
-def records_hash(records: list[dict[str, Any]]) -> str:
-    text = json.dumps(records, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,145 @@
+"""`contrastive` (EN9 / H25, H5 lift): do exact negatives teach interventional structure?
+
+One trial trains one encoder + predictor with `mode` none / vicreg / oracle (InfoNCE over
+`k_negatives` exact wrong successors) and reads (a) collapse on held-out anchors and (b)
+interventional retrieval on counterfactual branch sets built at the states of held-out
+rollouts from the sealed range (upstream's smoke run read branches of its training states).
+
+Branch sets: at each held-out state, the branch actions (`branches = "world"`: sampled over
+all hosts and ports, ceil(N / branch_scale) per command, so the set grows with the world;
+`"fixed"`: upstream's 11 on h0/h1), kept when their successors are distinct, scored when at
+least two remain. Training negatives come from the same factory at the training states.
+
+Metrics: `top1`, `mrr`, `chance_top1` (mean 1/m), `branch_sets`, `branches_scored`,
+`emb_std`, `eff_rank`, `final_loss`, `train_examples`. The H5 lift is the paired difference
+in `top1` (oracle - vicreg).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from engine.experiments import ssl_data
+from engine.experiments.base import TrialSpec
+from engine.experiments.params import Param, at_least, one_of, resolve, resolve_values
+from proposers.graph_rssm.features import GraphFeatures
+from proposers.ssl.contrastive import ContrastiveConfig, ContrastiveData, train_contrastive
+from proposers.ssl.graphs import GraphSet
+from proposers.ssl.jepa import embed_all
+from proposers.ssl.readouts import branch_retrieval, effective_rank, embedding_std
+from worlds.network.negatives import counterfactual_branches, distinct_branches, mine_negatives
+
+NAME = "contrastive"
+
+PARAMS: dict[str, Param] = {
+    **ssl_data.DATA_PARAMS,
+    **ssl_data.BRANCH_PARAMS,
+    "mode": Param("mode", str, "oracle", one_of("none", "vicreg", "oracle")),
+    "k_negatives": Param("k_negatives", int, 8, at_least(1)),
+    "temperature": Param("temperature", float, 0.1),
+}
+
+
+class Contrastive:
+    name = NAME
+    params = frozenset(PARAMS)
+    metrics = frozenset(
+        {
+            "top1",
+            "mrr",
+            "chance_top1",
+            "branch_sets",
+            "branches_scored",
+            "emb_std",
+            "eff_rank",
+            "final_loss",
+            "train_examples",
+        }
+    )
+
+    def validate(self, params: Mapping[str, Any]) -> None:
+        """`ExperimentKind.validate`: the params table and the sealed training seeds."""
+        ssl_data.check_training(NAME, resolve_values(NAME, PARAMS, params))
+
+    def run(self, spec: TrialSpec) -> dict[str, float]:
+        p = resolve(NAME, PARAMS, spec)
+        arm = ssl_data.arm_settings(NAME, spec)
+        world = ssl_data.network_world(NAME, spec)
+        device = ssl_data.torch_device(NAME, p["device"])
+        train = ssl_data.check_training(NAME, p)
+        feat = ssl_data.featurizer(world)
+        k = p["k_negatives"]
+
+        anchors: list[GraphFeatures] = []
+        positives: list[GraphFeatures] = []
+        negatives: list[GraphFeatures] = []
+        needs_negatives = p["mode"] == "oracle"
+        for seed, rollout in ssl_data.training_rollouts(NAME, world, train):
+            neg_rng = random.Random(seed ^ ssl_data.NEGATIVE_SALT)
+            branch_rng = random.Random(seed ^ ssl_data.BRANCH_SALT)
+            for r in rollout:
+                anchors.append(feat(r.state, r.action))
+                positives.append(feat(r.transition.state, None))
+                if needs_negatives:
+                    actions = ssl_data.branch_actions(p, world, r.state, branch_rng)
+                    branches = counterfactual_branches(r.state, actions)
+                    wrong = mine_negatives(r.transition.state, branches, world.config, k, neg_rng)
+                    negatives.extend(feat(s, None) for s in wrong)
+        node_dim, graph_dim = ssl_data.widths(world)
+        cd = ContrastiveData(
+            anchors=GraphSet(anchors, device),
+            positives=GraphSet(positives, device),
+            negatives=GraphSet(negatives, device),
+            k=k,
+            node_dim=node_dim,
+            graph_dim=graph_dim,
+        )
+        cfg = ContrastiveConfig(
+            mode=p["mode"],
+            k_negatives=k,
+            d_model=arm["d_model"],
+            mp_rounds=arm["mp_rounds"],
+            iters=p["iters"],
+            lr=p["lr"],
+            batch_size=p["batch_size"],
+            temperature=p["temperature"],
+            vicreg_coef=p["vicreg_coef"],
+            seed=arm["model_seed"],
+        )
+        result = train_contrastive(cd, cfg)
+
+        held = ssl_data.heldout_rollouts(NAME, world, p, spec.seed)
+        preds: list[torch.Tensor] = []
+        succs: list[torch.Tensor] = []
+        for seed, rollout in held:
+            branch_rng = random.Random(seed ^ ssl_data.BRANCH_SALT)
+            for r in rollout:
+                actions = ssl_data.branch_actions(p, world, r.state, branch_rng)
+                kept = distinct_branches(counterfactual_branches(r.state, actions))
+                if len(kept) < 2:
+                    continue
+                a_set = GraphSet([feat(r.state, a) for a, _ in kept], device)
+                s_set = GraphSet([feat(s, None) for _, s in kept], device)
+                with torch.no_grad():
+                    preds.append(result.predictor(embed_all(result.encoder, a_set)))
+                succs.append(embed_all(result.encoder, s_set))
+        retrieval = branch_retrieval(preds, succs)
+        held_recs = ssl_data.records(held)
+        z_held = embed_all(
+            result.encoder, GraphSet([feat(r.state, r.action) for r in held_recs], device)
+        )
+        return {
+            "top1": retrieval.top1,
+            "mrr": retrieval.mrr,
+            "chance_top1": retrieval.chance,
+            "branch_sets": float(retrieval.sets),
+            "branches_scored": float(retrieval.branches),
+            "emb_std": embedding_std(z_held),
+            "eff_rank": effective_rank(z_held),
+            "final_loss": result.final_loss,
+            "train_examples": float(len(anchors)),
+        }

@@ -1,0 +1,158 @@
+"""The SSL experiment kinds at tiny sizes: determinism, cross-kind consistency, bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from engine.experiments import ArmSpec, ExperimentError, TrialSpec, get_experiment
+from engine.experiments.catalog import build_catalog
+
+TINY: dict[str, Any] = {
+    "iters": 6,
+    "batch_size": 8,
+    "train_seeds": [0, 1],
+    "train_steps": 10,
+    "eval_trajectories": 2,
+    "eval_steps": 6,
+}
+ARM = {"d_model": 8, "mp_rounds": 1}
+
+
+def trial(
+    kind: str, overrides: Mapping[str, Any], seed: int = 0, hosts: int = 6, **params: Any
+) -> dict[str, float]:
+    spec = TrialSpec(
+        "network",
+        {"hosts": hosts, "ports": 2},
+        kind,
+        {**TINY, **params},
+        ArmSpec("graph_rssm", dict(ARM), dict(overrides)),
+        seed,
+    )
+    return get_experiment(kind).run(spec)
+
+
+@pytest.mark.parametrize(
+    ("kind", "overrides"),
+    [
+        ("jepa_collapse", {"target": "learned", "machinery": True}),
+        ("jepa_collapse", {"target": "oracle", "machinery": False}),
+        ("contrastive", {"mode": "oracle"}),
+        ("contrastive", {"mode": "vicreg"}),
+    ],
+)
+def test_each_kind_replays_exactly_and_depends_on_its_seed(
+    kind: str, overrides: Mapping[str, Any]
+) -> None:
+    a = trial(kind, overrides, seed=3)
+    assert a == trial(kind, overrides, seed=3)
+    assert a != trial(kind, overrides, seed=4)
+    assert set(a) == set(get_experiment(kind).metrics)
+
+
+def test_contrastive_none_is_the_jepa_learned_off_cell() -> None:
+    """Same data and seeds: naked BYOL is one computation whichever kind runs it."""
+    jepa = trial("jepa_collapse", {"target": "learned", "machinery": False}, seed=1)
+    none = trial("contrastive", {"mode": "none"}, seed=1)
+    for metric in ("emb_std", "eff_rank", "final_loss"):
+        assert none[metric] == jepa[metric]
+
+
+def test_vicreg_ignores_k_and_oracle_does_not() -> None:
+    v8 = trial("contrastive", {"mode": "vicreg"}, k_negatives=8)
+    v2 = trial("contrastive", {"mode": "vicreg"}, k_negatives=2)
+    assert v8 == v2
+    o8 = trial("contrastive", {"mode": "oracle"}, k_negatives=8)
+    o2 = trial("contrastive", {"mode": "oracle"}, k_negatives=2)
+    assert o8["final_loss"] != o2["final_loss"]
+
+
+def test_branch_sets_grow_with_the_world_unless_fixed() -> None:
+    small = trial("contrastive", {"mode": "vicreg"}, hosts=6, branch_scale=3)
+    big = trial("contrastive", {"mode": "vicreg"}, hosts=12, branch_scale=3)
+    fixed = trial("contrastive", {"mode": "vicreg"}, hosts=12, branches="fixed")
+    per_set = {k: m["branches_scored"] / m["branch_sets"] for k, m in
+               {"small": small, "big": big, "fixed": fixed}.items()}  # fmt: skip
+    assert per_set["big"] > per_set["small"]
+    assert per_set["fixed"] <= 11 < per_set["big"]
+    assert 0 < big["chance_top1"] < fixed["chance_top1"]
+
+
+def test_readouts_are_on_heldout_anchors_not_training_ones() -> None:
+    m = trial("jepa_collapse", {"target": "oracle", "machinery": False})
+    assert m["heldout_examples"] == 12 and m["train_examples"] == 20
+    assert m["emb_std"] != m["train_emb_std"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"target": "ema"}, "must be one of learned, oracle"),
+        ({"train_seeds": [100_000]}, "sealed evaluation range"),
+        ({"iters": 0}, "must be >= 1"),
+        ({"k": 8}, "unknown parameter"),
+    ],
+)
+def test_bad_params_are_refused_at_validation(params: dict[str, Any], message: str) -> None:
+    check = build_catalog().experiments["jepa_collapse"].check
+    with pytest.raises(ExperimentError, match=message):
+        check(params)
+
+
+def test_contrastive_refuses_bad_branch_mode_and_wrong_arms() -> None:
+    with pytest.raises(ExperimentError, match="must be one of world, fixed"):
+        get_experiment("contrastive").validate({"branches": "all"})
+    spec = TrialSpec("network", {}, "contrastive", TINY, ArmSpec("flat_transformer"), 0)
+    with pytest.raises(ExperimentError, match="proposer 'graph_rssm'"):
+        get_experiment("contrastive").run(spec)
+    spec = TrialSpec("network", {}, "contrastive", TINY, ArmSpec("graph_rssm", {"width": 3}), 0)
+    with pytest.raises(ExperimentError, match="unknown arm parameter"):
+        get_experiment("contrastive").run(spec)
+
+
+def test_residual_mask_marks_exactly_the_undecided_edits() -> None:
+    from proposers.graph_rssm import GraphRSSMProposer
+    from worlds.network import NetworkWorld
+    from worlds.network.partition import edit_hosts
+
+    world = NetworkWorld(hosts=6, ports=2)
+    half = GraphRSSMProposer(world, observed_fraction=0.5)
+    full = GraphRSSMProposer(world, observed_fraction=1.0)
+    assert half.observed == {"h0", "h1", "h2"}
+    seen_residual = False
+    for r in world.trajectory("traffic", 2, 40):
+        target = half.codec.target(r.state, r.action, r.transition.delta)
+        mask = half.residual_mask(r.transition.delta, len(target))
+        assert len(mask) == len(target) and mask[-1] is False
+        assert not any(full.residual_mask(r.transition.delta, len(target)))
+        pos = 0
+        for edit in r.transition.delta:
+            span = len(half.codec.target(r.state, r.action, (edit,))) - 1
+            undecided = not edit_hosts(edit) <= half.observed
+            assert mask[pos : pos + span] == [undecided] * span
+            seen_residual |= undecided
+            pos += span
+    assert seen_residual
+
+
+def test_residual_objective_kind_replays_and_its_arms_differ() -> None:
+    def run(objective: str, seed: int = 0) -> dict[str, float]:
+        arm = {"d_model": 8, "mp_rounds": 1, "n_layer": 1, "n_head": 1, "train_iters": 60,
+               "batch_size": 8, "objective": objective, "cache": False}  # fmt: skip
+        spec = TrialSpec(
+            "network",
+            {"hosts": 6, "ports": 2},
+            "residual_objective",
+            {"train_seeds": [0], "train_steps": 12, "eval_trajectories": 1, "eval_steps": 5},
+            ArmSpec("graph_rssm", arm),
+            seed,
+        )
+        return get_experiment("residual_objective").run(spec)
+
+    a = run("residual")
+    assert a == run("residual")
+    assert a != run("likelihood")
+    assert 0.0 <= a["residual_share"] <= 1.0 and a["train_examples"] == 12
