@@ -16,6 +16,11 @@ Coverage, read from the ledger alone:
   many of those have a verdict;
 - trials: by status (finished, cut, failed, ...).
 
+Then, per root file, in the registry's order of priority: how many of its cells got a
+verdict, the adjusted (deciding) outcomes and the raw ones, and the seed's own result as the
+file quotes it ("Seed result for comparison only: ..."), so the two can be read side by side.
+Files the budget never reached are listed as such.
+
 It prints figures and asserts nothing; which files a budget reaches depends on the machine
 (cores, other load) and on each file's priority and cost.
 """
@@ -31,6 +36,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,6 +60,41 @@ def coverage(url: str) -> dict[str, int]:
     }
     figures.update({f"trials {status}": n for status, n in sorted(statuses.items())})
     return figures
+
+
+def _seed_text(content: Any) -> str:
+    source = str(content.get("source", "")) if isinstance(content, dict) else ""
+    marker = "for comparison only:"
+    at = source.lower().find(marker)
+    return source[at + len(marker) :].strip() if at >= 0 else ""
+
+
+def _counts(outcomes: list[str | None]) -> str:
+    counted = Counter(o or "-" for o in outcomes)
+    return ", ".join(f"{n} {o}" for o, n in sorted(counted.items())) or "-"
+
+
+def per_file(url: str) -> list[str]:
+    """One line per root file: cells verdicted, adjusted and raw outcomes, the seed's result."""
+    from ledger import Ledger
+
+    with Ledger(url, check_schema=False) as ledger:
+        roots = [h for h in ledger.hypotheses() if h.depth == 0]
+        verdicts = ledger.verdicts()
+    roots.sort(key=lambda h: (h.content.get("priority", 0), h.hypothesis_id))
+    lines = []
+    for h in roots:
+        mine = [v for v in verdicts if v.hypothesis_hash == h.content_hash and not v.superseded]
+        seed = _seed_text(h.content)
+        if not mine:
+            lines.append(f"{h.hypothesis_id}: not reached | seed: {seed or '-'}")
+            continue
+        lines.append(
+            f"{h.hypothesis_id}: {len(mine)} cell(s); adjusted: "
+            f"{_counts([v.adjusted_outcome for v in mine])}; raw: "
+            f"{_counts([v.outcome for v in mine])} | seed: {seed or '-'}"
+        )
+    return lines
 
 
 def run(budget: str, workers: int) -> tuple[str, float, int]:
@@ -86,6 +127,9 @@ def main() -> None:
     for name, value in coverage(url).items():
         print(f"{name:>28}: {value}")
     print(f"{'ledger':>28}: {url}")
+    print()
+    for line in per_file(url):
+        print(line)
 
 
 if __name__ == "__main__":

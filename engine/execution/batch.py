@@ -104,13 +104,19 @@ class BatchReport:
 
 
 def _claim(
-    ledger: Any, req: TrialRequest, run_id: int | None, deadline: float, clock: Callable[[], float]
+    ledger: Any,
+    req: TrialRequest,
+    run_id: int | None,
+    deadline: float,
+    clock: Callable[[], float],
+    wait: bool = True,
 ) -> str:
     """Claim the trial: "claimed", "finished" (done already), "failed", "crashed" (as often
-    as allowed) or "timeout".
+    as allowed), "held" (another live worker runs it; only when not `wait`) or "timeout".
 
-    A trial held by another live worker (e.g. an orphan of a killed run finishing its last
-    trial) is waited for; one held by a dead process on this host is cut and re-claimed.
+    With `wait`, a trial held by another live worker (another run on this ledger, or an orphan
+    of a killed run finishing its last trial) is waited for; one held by a dead process on this
+    host is cut and re-claimed.
     """
     while True:
         if ledger.claim_trial(
@@ -134,6 +140,8 @@ def _claim(
         if record.status == "running" and holder_is_dead(record.worker):
             ledger.mark_cut([req.key], f"its process {record.worker} died (run interrupted)")
             continue
+        if not wait:
+            return "held"
         if clock() >= deadline:
             return "timeout"
         time.sleep(POLL_SECONDS)
@@ -147,71 +155,108 @@ def run_batch(
     estimates: Sequence[float | None],
     clock: Callable[[], float] = time.time,
 ) -> BatchReport:
-    """Run the batch's trials in order in one killable child process; see the module note."""
+    """Run the batch's trials in order in one killable child process; see the module note.
+
+    Two passes: a trial another live worker holds is passed over at first and waited for only
+    once the rest of the batch is done. Without that, two runs on one ledger walking the same
+    plan in the same order form a convoy: the second waits on each trial the first has just
+    claimed and never runs one itself.
+    """
     ledger = ledger_for(ledger_url)
     report = BatchReport()
     if any(req.code_hash is not None and req.code_hash != source_hash() for req in requests):
         report.other_code = True
         report.not_started.extend(req.key for req in requests)
         return report
-    parent = os.getppid()
-    proc: TrialProcess | None = None
-    host = socket.gethostname()
+    batch = _Batch(ledger, run_id, deadline, clock, report)
+    held: list[tuple[TrialRequest, float | None]] = []
     try:
         for req, estimate in zip(requests, estimates, strict=True):
-            while True:  # once per attempt: a crash is retried in a fresh process
-                if os.getppid() != parent:
-                    report.aborted = True
-                    report.not_started.append(req.key)
-                    break
-                now = clock()
-                if now >= deadline or (estimate is not None and now + estimate > deadline):
-                    report.not_started.append(req.key)
-                    break
-                state = _claim(ledger, req, run_id, deadline, clock)
-                if state == "finished":
-                    report.already.append(req.key)
-                    break
-                if state in ("failed", "crashed"):
-                    getattr(report, state).append(req.key)
-                    break
-                if state == "timeout":
-                    report.not_started.append(req.key)
-                    break
-                try:
-                    if proc is None or not proc.alive():
-                        proc = _trial_process(clock)
-                    answer = proc.run(
-                        spec_to_dict(req.spec),
-                        deadline,
-                        on_wait=_heartbeat(ledger, req.key),
-                        wait_interval=ledger.claim_policy.heartbeat_s,
-                    )
-                except TrialProcessError as exc:
-                    if proc is not None:
-                        proc.kill()
-                    proc = None
-                    ledger.crash_trial(req.key, f"trial process died: {exc}")
-                    continue  # claim again: allowed until the ledger's crash bound
-                if answer.status == "finished":
-                    assert answer.metrics is not None
-                    ledger.finish_trial(
-                        req.key, answer.metrics, answer.seconds, host=host, device=answer.device
-                    )
-                    report.finished.append(req.key)
-                    report.seconds[req.key] = answer.seconds
-                elif answer.status == "failed":
-                    ledger.fail_trial(req.key, answer.error or "unknown error")
-                    report.failed.append(req.key)
-                else:
-                    ledger.mark_cut([req.key], "the run's budget ended while it ran")
-                    report.cut.append(req.key)
-                    proc = None
-                break
+            if not batch.attempt(req, estimate, wait=False):
+                held.append((req, estimate))
+        for req, estimate in held:
+            batch.attempt(req, estimate, wait=True)
     finally:
-        if proc is not None:
-            _park(proc, clock)
+        if batch.proc is not None:
+            _park(batch.proc, clock)
     return report
+
+
+class _Batch:
+    """One batch's state while it runs: its ledger, deadline, report and trial process."""
+
+    def __init__(
+        self,
+        ledger: Any,
+        run_id: int | None,
+        deadline: float,
+        clock: Callable[[], float],
+        report: BatchReport,
+    ) -> None:
+        self.ledger = ledger
+        self.run_id = run_id
+        self.deadline = deadline
+        self.clock = clock
+        self.report = report
+        self.parent = os.getppid()
+        self.host = socket.gethostname()
+        self.proc: TrialProcess | None = None
+
+    def attempt(self, req: TrialRequest, estimate: float | None, wait: bool) -> bool:
+        """Settle one trial: run it, or record why not. False (nothing recorded): another
+        live worker holds it and `wait` is off."""
+        report, ledger = self.report, self.ledger
+        while True:  # once per attempt: a crash is retried in a fresh process
+            if os.getppid() != self.parent:
+                report.aborted = True
+                report.not_started.append(req.key)
+                return True
+            now = self.clock()
+            if now >= self.deadline or (estimate is not None and now + estimate > self.deadline):
+                report.not_started.append(req.key)
+                return True
+            state = _claim(ledger, req, self.run_id, self.deadline, self.clock, wait)
+            if state == "held":
+                return False
+            if state == "finished":
+                report.already.append(req.key)
+                return True
+            if state in ("failed", "crashed"):
+                getattr(report, state).append(req.key)
+                return True
+            if state == "timeout":
+                report.not_started.append(req.key)
+                return True
+            try:
+                if self.proc is None or not self.proc.alive():
+                    self.proc = _trial_process(self.clock)
+                answer = self.proc.run(
+                    spec_to_dict(req.spec),
+                    self.deadline,
+                    on_wait=_heartbeat(ledger, req.key),
+                    wait_interval=ledger.claim_policy.heartbeat_s,
+                )
+            except TrialProcessError as exc:
+                if self.proc is not None:
+                    self.proc.kill()
+                self.proc = None
+                ledger.crash_trial(req.key, f"trial process died: {exc}")
+                continue  # claim again: allowed until the ledger's crash bound
+            if answer.status == "finished":
+                assert answer.metrics is not None
+                ledger.finish_trial(
+                    req.key, answer.metrics, answer.seconds, host=self.host, device=answer.device
+                )
+                report.finished.append(req.key)
+                report.seconds[req.key] = answer.seconds
+            elif answer.status == "failed":
+                ledger.fail_trial(req.key, answer.error or "unknown error")
+                report.failed.append(req.key)
+            else:
+                ledger.mark_cut([req.key], "the run's budget ended while it ran")
+                report.cut.append(req.key)
+                self.proc = None
+            return True
 
 
 _SPARE: list[TrialProcess] = []

@@ -99,6 +99,44 @@ def test_a_trial_held_by_a_dead_process_is_taken_over(ledger_url: str) -> None:
     assert report.finished == [req.key]
 
 
+def test_a_trial_another_live_worker_holds_is_passed_over_then_waited_for(
+    ledger_url: str,
+) -> None:
+    """Two runs on one ledger must not form a convoy: the batch runs what nobody holds first,
+    and only then waits for the held trial (here: finished by its holder meanwhile)."""
+    import threading
+
+    requests = register(ledger_url, hypothesis(6, [0, 1, 2]))
+    held = requests[0]
+    live = f"{socket.gethostname()}:{os.getpid()}"  # this test process: alive
+    with Ledger(ledger_url) as ledger:
+        assert ledger.claim_trial(
+            held.key,
+            hypothesis_hash=held.hypothesis_hash,
+            cell_id=held.cell_id,
+            arm=held.arm,
+            seed=held.seed,
+            spec=spec_to_dict(held.spec),
+            worker=live,
+            code_hash=held.code_hash,
+        )
+
+    def holder_finishes() -> None:
+        with Ledger(ledger_url) as ledger:
+            while len(ledger.trials(status="finished")) < 2:  # the batch ran the other two
+                time.sleep(0.05)
+            ledger.finish_trial(held.key, {"horizon": 6.0}, 0.01)
+
+    other = threading.Thread(target=holder_finishes)
+    other.start()
+    report = run_batch(ledger_url, None, requests, time.time() + 60.0, [None] * 3)
+    other.join(timeout=30)
+    assert report.finished == [r.key for r in requests[1:]]  # not stuck behind the held one
+    assert report.already == [held.key]  # waited for, then taken as its holder left it
+    with Ledger(ledger_url) as ledger:
+        assert {t.status for t in ledger.trials()} == {"finished"}
+
+
 def test_trial_process_answers_failures_and_survives_them() -> None:
     good = spec_to_dict(plan_trials(hypothesis(6, [0]))[0].spec)
     bad = {**good, "experiment": "no_such_kind"}
