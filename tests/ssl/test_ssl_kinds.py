@@ -89,26 +89,31 @@ def test_the_model_seed_picks_the_fit_and_the_trial_seed_the_heldout_data(
     assert trial(kind, overrides, seed=5) == trial(kind, overrides, seed=5, model_seed=5)
 
 
-def test_residual_objective_fits_by_model_seed_and_reads_by_trial_seed() -> None:
-    def run(seed: int, model_seed: int) -> dict[str, float]:
-        arm = {"d_model": 8, "mp_rounds": 1, "n_layer": 1, "n_head": 1, "train_iters": 40,
-               "batch_size": 8, "objective": "likelihood", "cache": False,
-               "model_seed": model_seed}  # fmt: skip
-        spec = TrialSpec(
-            "network",
-            {"hosts": 6, "ports": 2},
-            "residual_objective",
-            {"train_seeds": [0], "train_steps": 12, "eval_trajectories": 1, "eval_steps": 8},
-            ArmSpec("graph_rssm", arm),
-            seed,
-            model_seed,
-        )
-        return get_experiment("residual_objective").run(spec)
+def residual_trial(
+    objective: str, seed: int = 0, model_seed: int | None = None
+) -> dict[str, float]:
+    """A tiny `residual_objective` trial (no weight cache, so every call fits)."""
+    arm = {"d_model": 8, "mp_rounds": 1, "n_layer": 1, "n_head": 1, "train_iters": 60,
+           "batch_size": 8, "objective": objective, "cache": False}  # fmt: skip
+    if model_seed is not None:
+        arm["model_seed"] = model_seed
+    spec = TrialSpec(
+        "network",
+        {"hosts": 6, "ports": 2},
+        "residual_objective",
+        {"train_seeds": [0], "train_steps": 12, "eval_trajectories": 1, "eval_steps": 5},
+        ArmSpec("graph_rssm", arm),
+        seed,
+        model_seed,
+    )
+    return get_experiment("residual_objective").run(spec)
 
-    a = run(0, 3)
-    assert a == run(0, 3)
-    assert a != run(0, 4)
-    assert a != run(1, 3)
+
+def test_residual_objective_fits_by_model_seed_and_reads_by_trial_seed() -> None:
+    a = residual_trial("likelihood", seed=0, model_seed=3)
+    assert a == residual_trial("likelihood", seed=0, model_seed=3)
+    assert a != residual_trial("likelihood", seed=0, model_seed=4)
+    assert a != residual_trial("likelihood", seed=1, model_seed=3)
 
 
 def test_contrastive_none_is_the_jepa_learned_off_cell() -> None:
@@ -197,20 +202,7 @@ def test_residual_mask_marks_exactly_the_undecided_edits() -> None:
 
 
 def test_residual_objective_kind_replays_and_its_arms_differ() -> None:
-    def run(objective: str, seed: int = 0) -> dict[str, float]:
-        arm = {"d_model": 8, "mp_rounds": 1, "n_layer": 1, "n_head": 1, "train_iters": 60,
-               "batch_size": 8, "objective": objective, "cache": False}  # fmt: skip
-        spec = TrialSpec(
-            "network",
-            {"hosts": 6, "ports": 2},
-            "residual_objective",
-            {"train_seeds": [0], "train_steps": 12, "eval_trajectories": 1, "eval_steps": 5},
-            ArmSpec("graph_rssm", arm),
-            seed,
-        )
-        return get_experiment("residual_objective").run(spec)
-
-    a = run("residual")
-    assert a == run("residual")
-    assert a != run("likelihood")
+    a = residual_trial("residual")
+    assert a == residual_trial("residual")
+    assert a != residual_trial("likelihood")
     assert 0.0 <= a["residual_share"] <= 1.0 and a["train_examples"] == 12
