@@ -29,6 +29,7 @@ from engine.experiments.params import Param, at_least, one_of
 from proposers.graph_rssm.features import GraphFeatures
 from proposers.ssl.contrastive import ContrastiveConfig, ContrastiveData, train_contrastive
 from proposers.ssl.encoder import embed_all
+from proposers.ssl.learner import Fitted
 from proposers.ssl.readouts import branch_retrieval
 from worlds.network.negatives import counterfactual_branches, distinct_branches, mine_negatives
 
@@ -62,36 +63,45 @@ class Contrastive:
         p, world, feat = t.p, t.world, t.feat
         k = p["k_negatives"]
 
-        anchors: list[GraphFeatures] = []
-        positives: list[GraphFeatures] = []
-        negatives: list[GraphFeatures] = []
-        needs_negatives = p["mode"] == "oracle"
-        for seed, rollout in ssl_data.training_rollouts(NAME, world, t.train):
-            neg_rng = random.Random(seed ^ ssl_data.NEGATIVE_SALT)
-            branch_rng = random.Random(seed ^ ssl_data.BRANCH_SALT)
-            for r in rollout:
-                anchors.append(feat(r.state, r.action))
-                positives.append(feat(r.transition.state, None))
-                if needs_negatives:
-                    actions = ssl_data.branch_actions(p, world, r.state, branch_rng)
-                    branches = counterfactual_branches(r.state, actions)
-                    wrong = mine_negatives(r.transition.state, branches, world.config, k, neg_rng)
-                    negatives.extend(feat(s, None) for s in wrong)
-        cd = ContrastiveData(
-            anchors=t.graphs(anchors),
-            positives=t.graphs(positives),
-            negatives=t.graphs(negatives),
-            k=k,
-            node_dim=t.node_dim,
-            graph_dim=t.graph_dim,
-        )
+        rollouts = ssl_data.training_rollouts(NAME, world, t.train)
         cfg = ContrastiveConfig(
             mode=p["mode"],
             k_negatives=k,
             temperature=p["temperature"],
             **t.learner_settings(),
         )
-        result = train_contrastive(cd, cfg)
+
+        def train() -> Fitted:
+            """Featurize the training data (mining negatives for `oracle`) and train: only on
+            a weight-cache miss, since nothing else reads the training graphs."""
+            anchors: list[GraphFeatures] = []
+            positives: list[GraphFeatures] = []
+            negatives: list[GraphFeatures] = []
+            needs_negatives = p["mode"] == "oracle"
+            for seed, rollout in rollouts:
+                neg_rng = random.Random(seed ^ ssl_data.NEGATIVE_SALT)
+                branch_rng = random.Random(seed ^ ssl_data.BRANCH_SALT)
+                for r in rollout:
+                    anchors.append(feat(r.state, r.action))
+                    positives.append(feat(r.transition.state, None))
+                    if needs_negatives:
+                        actions = ssl_data.branch_actions(p, world, r.state, branch_rng)
+                        branches = counterfactual_branches(r.state, actions)
+                        wrong = mine_negatives(
+                            r.transition.state, branches, world.config, k, neg_rng
+                        )
+                        negatives.extend(feat(s, None) for s in wrong)
+            cd = ContrastiveData(
+                anchors=t.graphs(anchors),
+                positives=t.graphs(positives),
+                negatives=t.graphs(negatives),
+                k=k,
+                node_dim=t.node_dim,
+                graph_dim=t.graph_dim,
+            )
+            return train_contrastive(cd, cfg)
+
+        result = ssl_trial.fit(NAME, spec, t, cfg, train)
 
         held = ssl_data.heldout_rollouts(NAME, world, p, spec.seed)
         preds: list[torch.Tensor] = []
@@ -118,5 +128,5 @@ class Contrastive:
             "branches_scored": float(retrieval.branches),
             **ssl_trial.collapse(result.encoder, held_anchors),
             "final_loss": result.final_loss,
-            "train_examples": float(len(anchors)),
+            "train_examples": float(len(ssl_data.records(rollouts))),
         }

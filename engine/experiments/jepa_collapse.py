@@ -63,7 +63,7 @@ class JepaCollapse:
             ema_decay=p["ema_decay"],
             **t.learner_settings(),
         )
-        result = train_jepa(jd, cfg)
+        result = ssl_trial.fit(NAME, spec, t, cfg, lambda: train_jepa(jd, cfg))
         return {
             **ssl_trial.collapse(result.encoder, t.graphs([feat(r.state, r.action) for r in held])),
             **ssl_trial.collapse(result.encoder, jd.anchors, prefix="train_"),

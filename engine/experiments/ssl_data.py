@@ -57,6 +57,7 @@ DATA_PARAMS: dict[str, Param] = {
     "batch_size": Param("batch_size", int, 32, at_least(2)),
     "vicreg_coef": Param("vicreg_coef", float, 1.0),
     "device": Param("device", str, "cpu", doc="cpu (bit-exact) or cuda"),
+    "cache": Param("cache", bool, True, doc="reuse weights an earlier trial trained (same key)"),
 }
 
 BRANCH_PARAMS: dict[str, Param] = {

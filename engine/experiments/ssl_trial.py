@@ -5,16 +5,27 @@ world (network), the device and the sealed training seeds in one order, then fea
 the world's own widths and read collapse on embeddings of held-out anchors. Doing it once here
 keeps the two kinds' notion of "the same trial" identical, which the cross-kind check
 (contrastive `none` is the JEPA learned/off cell, bit for bit) depends on.
+
+**Trained weights are cached** (`fit`). With `[seeds] model` a fitted model is read on several
+held-out sets, one trial each; its weights depend only on the model seed and the training
+inputs, never on the trial seed, so the first of those trials trains and stores them
+(`proposers.training.cache.WeightCache`, kind `ssl`, under the engine's data directory) and
+the others load them. The key is a digest of the kind, the world, every parameter except the
+evaluation-only ones, the learner config (model seed included), the device and the trial
+source hash, so a code change never reuses old weights. Loading gives the trained tensors bit
+for bit, so a trial's metrics are the same hit or miss; `cache = false` always trains.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
+from engine.execution.source_hash import source_hash
 from engine.experiments import ssl_data
 from engine.experiments.base import TrialSpec
 from engine.experiments.data import TrainingSpec
@@ -22,10 +33,18 @@ from engine.experiments.params import Param, resolve, resolve_values
 from proposers.graph_rssm.features import Featurizer, GraphFeatures
 from proposers.ssl.encoder import GraphEncoder, embed_all
 from proposers.ssl.graphs import GraphSet
+from proposers.ssl.learner import Fitted, LearnerConfig, build_learner
 from proposers.ssl.readouts import effective_rank, embedding_std
+from proposers.training.cache import WeightCache, content_key
 
 COLLAPSE_METRICS = frozenset({"emb_std", "eff_rank", "final_loss", "train_examples"})
 """What every SSL kind reports: held-out collapse readouts, the last loss, the data size."""
+
+CACHE_KIND = "ssl"
+"""The weight cache's sub-directory for SSL learners."""
+NOT_TRAINING = frozenset({"eval_driver", "eval_trajectories", "eval_steps", "cache", "device"})
+"""Parameters the trained weights cannot depend on (kept out of the cache key; the device
+enters as the one actually resolved)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,57 @@ class SSLTrial:
             "vicreg_coef": p["vicreg_coef"],
             "seed": arm["model_seed"],
         }
+
+
+def fit_key(experiment: str, spec: TrialSpec, t: SSLTrial, cfg: LearnerConfig) -> str:
+    """The cache key of one training (see the module docstring)."""
+    return content_key(
+        {
+            "experiment": experiment,
+            "world": spec.world,
+            "world_config": dict(spec.world_config),
+            "params": {k: v for k, v in t.p.items() if k not in NOT_TRAINING},
+            "config": dataclasses.asdict(cfg),
+            "device": t.device.type,
+            "code": source_hash(),
+        }
+    )
+
+
+def fit(
+    experiment: str,
+    spec: TrialSpec,
+    t: SSLTrial,
+    cfg: LearnerConfig,
+    train: Callable[[], Fitted],
+) -> Fitted:
+    """`train()`, or the weights an earlier trial trained with the same key."""
+    if not t.p["cache"]:
+        return train()
+    key = fit_key(experiment, spec, t, cfg)
+    cache = WeightCache()
+    with cache.lock(CACHE_KIND, key):
+        payload = cache.load(CACHE_KIND, key)
+        if payload is not None:
+            learner = build_learner(t.node_dim, t.graph_dim, cfg, t.device)
+            learner.encoder.load_state_dict(payload["encoder"])
+            learner.predictor.load_state_dict(payload["predictor"])
+            return Fitted(learner.encoder, learner.predictor, float(payload["final_loss"]))
+        fitted = train()
+        cache.store(
+            CACHE_KIND,
+            key,
+            {
+                "encoder": _cpu(fitted.encoder.state_dict()),
+                "predictor": _cpu(fitted.predictor.state_dict()),
+                "final_loss": fitted.final_loss,
+            },
+        )
+        return fitted
+
+
+def _cpu(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu() for k, v in state.items()}
 
 
 def prepare(experiment: str, table: Mapping[str, Param], spec: TrialSpec) -> SSLTrial:

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from proposers.ssl.encoder import GraphEncoder, Predictor
 from proposers.ssl.graphs import GraphSet
-from proposers.ssl.learner import LearnerConfig, build_learner
+from proposers.ssl.learner import Fitted, LearnerConfig, build_learner
 from proposers.ssl.objectives import info_nce, vicreg
 
 MODES = ("none", "vicreg", "oracle")
@@ -46,14 +45,7 @@ class ContrastiveData:
     graph_dim: int
 
 
-@dataclass
-class ContrastiveResult:
-    encoder: GraphEncoder
-    predictor: Predictor
-    final_loss: float
-
-
-def train_contrastive(data: ContrastiveData, cfg: ContrastiveConfig) -> ContrastiveResult:
+def train_contrastive(data: ContrastiveData, cfg: ContrastiveConfig) -> Fitted:
     if cfg.mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {cfg.mode!r}")
     if cfg.mode == "oracle" and data.k < 1:
@@ -78,4 +70,4 @@ def train_contrastive(data: ContrastiveData, cfg: ContrastiveConfig) -> Contrast
         return loss
 
     last = learner.fit(loss_fn, len(data.anchors), cfg.iters)
-    return ContrastiveResult(encoder, predictor, last)
+    return Fitted(encoder, predictor, last)

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from proposers.ssl.encoder import GraphEncoder
 from proposers.ssl.graphs import GraphSet
-from proposers.ssl.learner import LearnerConfig, build_learner
+from proposers.ssl.learner import Fitted, LearnerConfig, build_learner
 from proposers.ssl.objectives import vicreg
 
 TARGETS = ("learned", "oracle")
@@ -50,13 +50,7 @@ class JepaData:
     graph_dim: int
 
 
-@dataclass
-class JepaResult:
-    encoder: GraphEncoder
-    final_loss: float
-
-
-def train_jepa(data: JepaData, cfg: JepaConfig) -> JepaResult:
+def train_jepa(data: JepaData, cfg: JepaConfig) -> Fitted:
     if cfg.target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, got {cfg.target!r}")
     device = data.anchors.device
@@ -96,4 +90,4 @@ def train_jepa(data: JepaData, cfg: JepaConfig) -> JepaResult:
     last = learner.fit(
         loss_fn, len(data.anchors), cfg.iters, ema_update if ema is not None else None
     )
-    return JepaResult(encoder, last)
+    return Fitted(encoder, predictor, last)

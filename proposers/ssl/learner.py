@@ -33,6 +33,15 @@ class LearnerConfig:
 
 
 @dataclass
+class Fitted:
+    """A trained learner: what the readouts (and the weight cache) need of it."""
+
+    encoder: GraphEncoder
+    predictor: Predictor
+    final_loss: float
+
+
+@dataclass
 class Learner:
     encoder: GraphEncoder
     predictor: Predictor

@@ -69,10 +69,12 @@ def ladder_run(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> di
 
     root = tmp_path_factory.mktemp("k_ladder")
     url = f"sqlite:///{root / 'ledger.db'}"
-    summary: dict[str, Any] = research_run(
-        ledger_url=url, hypotheses_dir=str(PLANTED), budget_seconds=600.0, workers=2
-    )
-    return {"url": url, "summary": summary}
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("VERISIM_CACHE_DIR", str(root / "cache"))  # the trials' weights stay here
+        summary: dict[str, Any] = research_run(
+            ledger_url=url, hypotheses_dir=str(PLANTED), budget_seconds=600.0, workers=2
+        )
+    return {"url": url, "summary": summary, "cache": root / "cache"}
 
 
 def test_the_planted_copy_carries_the_registry_files_levers() -> None:
@@ -109,6 +111,9 @@ def test_one_run_derives_the_reversal_and_the_recovery(ladder_run: dict[str, Any
     # the confirmed rung fires its own lever (upstream's fixed branch set) and the line ends
     assert outcomes[f"{ROOT}/k32/fixed-branches"] == {"confirmed"}
     assert set(versions) == {ROOT, f"{ROOT}/k16", f"{ROOT}/k32", f"{ROOT}/k32/fixed-branches"}
+    # vicreg ignores k but the key keeps every training parameter, so each rung trains its own
+    # models (2 arms x 2 model seeds x 2 cells), read once each here (one held-out set)
+    assert len(list((ladder_run["cache"] / "ssl").glob("*.pt"))) == 4 * 8
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -206,3 +207,38 @@ def test_residual_objective_kind_replays_and_its_arms_differ() -> None:
     assert a == residual_trial("residual")
     assert a != residual_trial("likelihood")
     assert 0.0 <= a["residual_share"] <= 1.0 and a["train_examples"] == 12
+
+
+@pytest.mark.parametrize(
+    ("kind", "overrides", "trainer"),
+    [
+        ("jepa_collapse", {"target": "oracle", "machinery": False},
+         "engine.experiments.jepa_collapse.train_jepa"),
+        ("contrastive", {"mode": "oracle"}, "engine.experiments.contrastive_ssl.train_contrastive"),
+    ],
+)  # fmt: skip
+def test_a_model_read_on_another_heldout_set_is_loaded_not_retrained(
+    kind: str,
+    overrides: Mapping[str, Any],
+    trainer: str,
+    _isolated_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With `[seeds] model` a fitted model is read on several held-out sets: the first trial
+    trains and stores it, the others load it, with the metrics an uncached trial gets."""
+    trial(kind, overrides, seed=0, model_seed=5)
+    stored = sorted((_isolated_cache / "ssl").glob("*.pt"))
+    assert len(stored) == 1
+    fresh = trial(kind, overrides, seed=1, model_seed=5, cache=False)
+
+    def refuse(*_: Any) -> Any:
+        raise AssertionError("a cached model was trained again")
+
+    monkeypatch.setattr(trainer, refuse)
+    assert trial(kind, overrides, seed=1, model_seed=5) == fresh  # another held-out set
+    assert trial(kind, overrides, seed=1, model_seed=5, eval_steps=4) != fresh  # eval-only
+    with pytest.raises(AssertionError, match="trained again"):
+        trial(kind, overrides, seed=0, model_seed=6)  # another model is another key
+    with pytest.raises(AssertionError, match="trained again"):
+        trial(kind, overrides, seed=0, model_seed=5, iters=7)  # so is another recipe
+    assert sorted((_isolated_cache / "ssl").glob("*.pt")) == stored
