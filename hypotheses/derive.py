@@ -62,7 +62,8 @@ def _allowed_keys(prefix: tuple[str, ...], node: dict[str, Any]) -> tuple[str, .
     if len(prefix) == 2 and prefix[0] == "arms":
         return _ARM_FIELDS
     if prefix == ("seeds",):
-        return ("initial",)
+        # a replication of a recipe claim needs fresh fitted models, not only fresh data
+        return ("initial", "model")
     return tuple(sorted(node))
 
 

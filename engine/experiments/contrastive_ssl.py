@@ -23,14 +23,14 @@ from typing import Any
 
 import torch
 
-from engine.experiments import ssl_data
+from engine.experiments import ssl_data, ssl_trial
 from engine.experiments.base import TrialSpec
-from engine.experiments.params import Param, at_least, one_of, resolve, resolve_values
+from engine.experiments.params import Param, at_least, one_of
 from proposers.graph_rssm.features import GraphFeatures
 from proposers.ssl.contrastive import ContrastiveConfig, ContrastiveData, train_contrastive
-from proposers.ssl.graphs import GraphSet
-from proposers.ssl.jepa import embed_all
-from proposers.ssl.readouts import branch_retrieval, effective_rank, embedding_std
+from proposers.ssl.encoder import embed_all
+from proposers.ssl.learner import Fitted
+from proposers.ssl.readouts import branch_retrieval
 from worlds.network.negatives import counterfactual_branches, distinct_branches, mine_negatives
 
 NAME = "contrastive"
@@ -47,70 +47,61 @@ PARAMS: dict[str, Param] = {
 class Contrastive:
     name = NAME
     params = frozenset(PARAMS)
-    metrics = frozenset(
-        {
-            "top1",
-            "mrr",
-            "chance_top1",
-            "branch_sets",
-            "branches_scored",
-            "emb_std",
-            "eff_rank",
-            "final_loss",
-            "train_examples",
-        }
-    )
+    metrics = ssl_trial.COLLAPSE_METRICS | {
+        "top1",
+        "mrr",
+        "chance_top1",
+        "branch_sets",
+        "branches_scored",
+    }
 
     def validate(self, params: Mapping[str, Any]) -> None:
-        """`ExperimentKind.validate`: the params table and the sealed training seeds."""
-        ssl_data.check_training(NAME, resolve_values(NAME, PARAMS, params))
+        ssl_trial.validate(NAME, PARAMS, params)
 
     def run(self, spec: TrialSpec) -> dict[str, float]:
-        p = resolve(NAME, PARAMS, spec)
-        arm = ssl_data.arm_settings(NAME, spec)
-        world = ssl_data.network_world(NAME, spec)
-        device = ssl_data.torch_device(NAME, p["device"])
-        train = ssl_data.check_training(NAME, p)
-        feat = ssl_data.featurizer(world)
+        t = ssl_trial.prepare(NAME, PARAMS, spec)
+        p, world, feat = t.p, t.world, t.feat
         k = p["k_negatives"]
 
-        anchors: list[GraphFeatures] = []
-        positives: list[GraphFeatures] = []
-        negatives: list[GraphFeatures] = []
-        needs_negatives = p["mode"] == "oracle"
-        for seed, rollout in ssl_data.training_rollouts(NAME, world, train):
-            neg_rng = random.Random(seed ^ ssl_data.NEGATIVE_SALT)
-            branch_rng = random.Random(seed ^ ssl_data.BRANCH_SALT)
-            for r in rollout:
-                anchors.append(feat(r.state, r.action))
-                positives.append(feat(r.transition.state, None))
-                if needs_negatives:
-                    actions = ssl_data.branch_actions(p, world, r.state, branch_rng)
-                    branches = counterfactual_branches(r.state, actions)
-                    wrong = mine_negatives(r.transition.state, branches, world.config, k, neg_rng)
-                    negatives.extend(feat(s, None) for s in wrong)
-        node_dim, graph_dim = ssl_data.widths(world)
-        cd = ContrastiveData(
-            anchors=GraphSet(anchors, device),
-            positives=GraphSet(positives, device),
-            negatives=GraphSet(negatives, device),
-            k=k,
-            node_dim=node_dim,
-            graph_dim=graph_dim,
-        )
+        rollouts = ssl_data.training_rollouts(NAME, world, t.train)
         cfg = ContrastiveConfig(
             mode=p["mode"],
             k_negatives=k,
-            d_model=arm["d_model"],
-            mp_rounds=arm["mp_rounds"],
-            iters=p["iters"],
-            lr=p["lr"],
-            batch_size=p["batch_size"],
             temperature=p["temperature"],
-            vicreg_coef=p["vicreg_coef"],
-            seed=arm["model_seed"],
+            **t.learner_settings(),
         )
-        result = train_contrastive(cd, cfg)
+
+        def train() -> Fitted:
+            """Featurize the training data (mining negatives for `oracle`) and train: only on
+            a weight-cache miss, since nothing else reads the training graphs."""
+            anchors: list[GraphFeatures] = []
+            positives: list[GraphFeatures] = []
+            negatives: list[GraphFeatures] = []
+            needs_negatives = p["mode"] == "oracle"
+            for seed, rollout in rollouts:
+                neg_rng = random.Random(seed ^ ssl_data.NEGATIVE_SALT)
+                branch_rng = random.Random(seed ^ ssl_data.BRANCH_SALT)
+                for r in rollout:
+                    anchors.append(feat(r.state, r.action))
+                    positives.append(feat(r.transition.state, None))
+                    if needs_negatives:
+                        actions = ssl_data.branch_actions(p, world, r.state, branch_rng)
+                        branches = counterfactual_branches(r.state, actions)
+                        wrong = mine_negatives(
+                            r.transition.state, branches, world.config, k, neg_rng
+                        )
+                        negatives.extend(feat(s, None) for s in wrong)
+            cd = ContrastiveData(
+                anchors=t.graphs(anchors),
+                positives=t.graphs(positives),
+                negatives=t.graphs(negatives),
+                k=k,
+                node_dim=t.node_dim,
+                graph_dim=t.graph_dim,
+            )
+            return train_contrastive(cd, cfg)
+
+        result = ssl_trial.fit(NAME, spec, t, cfg, train)
 
         held = ssl_data.heldout_rollouts(NAME, world, p, spec.seed)
         preds: list[torch.Tensor] = []
@@ -122,24 +113,20 @@ class Contrastive:
                 kept = distinct_branches(counterfactual_branches(r.state, actions))
                 if len(kept) < 2:
                     continue
-                a_set = GraphSet([feat(r.state, a) for a, _ in kept], device)
-                s_set = GraphSet([feat(s, None) for _, s in kept], device)
+                a_set = t.graphs([feat(r.state, a) for a, _ in kept])
+                s_set = t.graphs([feat(s, None) for _, s in kept])
                 with torch.no_grad():
                     preds.append(result.predictor(embed_all(result.encoder, a_set)))
                 succs.append(embed_all(result.encoder, s_set))
         retrieval = branch_retrieval(preds, succs)
-        held_recs = ssl_data.records(held)
-        z_held = embed_all(
-            result.encoder, GraphSet([feat(r.state, r.action) for r in held_recs], device)
-        )
+        held_anchors = t.graphs([feat(r.state, r.action) for r in ssl_data.records(held)])
         return {
             "top1": retrieval.top1,
             "mrr": retrieval.mrr,
             "chance_top1": retrieval.chance,
             "branch_sets": float(retrieval.sets),
             "branches_scored": float(retrieval.branches),
-            "emb_std": embedding_std(z_held),
-            "eff_rank": effective_rank(z_held),
+            **ssl_trial.collapse(result.encoder, held_anchors),
             "final_loss": result.final_loss,
-            "train_examples": float(len(anchors)),
+            "train_examples": float(len(ssl_data.records(rollouts))),
         }

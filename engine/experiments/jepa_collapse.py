@@ -17,12 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.experiments import ssl_data
+from engine.experiments import ssl_data, ssl_trial
 from engine.experiments.base import TrialSpec
-from engine.experiments.params import Param, one_of, resolve, resolve_values
-from proposers.ssl.graphs import GraphSet, oracle_raw
-from proposers.ssl.jepa import JepaConfig, JepaData, embed_all, train_jepa
-from proposers.ssl.readouts import effective_rank, embedding_std
+from engine.experiments.params import Param, one_of
+from proposers.ssl.graphs import oracle_raw
+from proposers.ssl.jepa import JepaConfig, JepaData, train_jepa
 
 NAME = "jepa_collapse"
 
@@ -40,62 +39,34 @@ PARAMS: dict[str, Param] = {
 class JepaCollapse:
     name = NAME
     params = frozenset(PARAMS)
-    metrics = frozenset(
-        {
-            "emb_std",
-            "eff_rank",
-            "train_emb_std",
-            "train_eff_rank",
-            "final_loss",
-            "train_examples",
-            "heldout_examples",
-        }
-    )
+    metrics = ssl_trial.COLLAPSE_METRICS | {"train_emb_std", "train_eff_rank", "heldout_examples"}
 
     def validate(self, params: Mapping[str, Any]) -> None:
-        """`ExperimentKind.validate`: the params table and the sealed training seeds."""
-        ssl_data.check_training(NAME, resolve_values(NAME, PARAMS, params))
+        ssl_trial.validate(NAME, PARAMS, params)
 
     def run(self, spec: TrialSpec) -> dict[str, float]:
-        p = resolve(NAME, PARAMS, spec)
-        arm = ssl_data.arm_settings(NAME, spec)
-        world = ssl_data.network_world(NAME, spec)
-        device = ssl_data.torch_device(NAME, p["device"])
-        train = ssl_data.check_training(NAME, p)
-        feat = ssl_data.featurizer(world)
-        recs = ssl_data.records(ssl_data.training_rollouts(NAME, world, train))
-        held = ssl_data.records(ssl_data.heldout_rollouts(NAME, world, p, spec.seed))
+        t = ssl_trial.prepare(NAME, PARAMS, spec)
+        p, feat = t.p, t.feat
+        recs = ssl_data.records(ssl_data.training_rollouts(NAME, t.world, t.train))
+        held = ssl_data.records(ssl_data.heldout_rollouts(NAME, t.world, p, spec.seed))
         next_feats = [feat(r.transition.state, None) for r in recs]
-        node_dim, graph_dim = ssl_data.widths(world)
         jd = JepaData(
-            anchors=GraphSet([feat(r.state, r.action) for r in recs], device),
-            nexts=GraphSet(next_feats, device),
+            anchors=t.graphs([feat(r.state, r.action) for r in recs]),
+            nexts=t.graphs(next_feats),
             oracle_raw=oracle_raw(next_feats, edges=p["oracle_edges"]),
-            node_dim=node_dim,
-            graph_dim=graph_dim,
+            node_dim=t.node_dim,
+            graph_dim=t.graph_dim,
         )
         cfg = JepaConfig(
             target=p["target"],
             machinery=p["machinery"],
-            d_model=arm["d_model"],
-            mp_rounds=arm["mp_rounds"],
-            iters=p["iters"],
-            lr=p["lr"],
-            batch_size=p["batch_size"],
             ema_decay=p["ema_decay"],
-            vicreg_coef=p["vicreg_coef"],
-            seed=arm["model_seed"],
+            **t.learner_settings(),
         )
-        result = train_jepa(jd, cfg)
-        z_held = embed_all(
-            result.encoder, GraphSet([feat(r.state, r.action) for r in held], device)
-        )
-        z_train = embed_all(result.encoder, jd.anchors)
+        result = ssl_trial.fit(NAME, spec, t, cfg, lambda: train_jepa(jd, cfg))
         return {
-            "emb_std": embedding_std(z_held),
-            "eff_rank": effective_rank(z_held),
-            "train_emb_std": embedding_std(z_train),
-            "train_eff_rank": effective_rank(z_train),
+            **ssl_trial.collapse(result.encoder, t.graphs([feat(r.state, r.action) for r in held])),
+            **ssl_trial.collapse(result.encoder, jd.anchors, prefix="train_"),
             "final_loss": result.final_loss,
             "train_examples": float(len(recs)),
             "heldout_examples": float(len(held)),

@@ -3,8 +3,9 @@ leaves undecided beat plain likelihood on that residual?
 
 One trial fits the arm's `graph_rssm` proposer (its `objective` = likelihood | residual and
 `observed_fraction` are arm params, so the two arms differ only there) on the training
-rollouts with the trial seed as model seed, then reads it on held-out rollouts from the
-sealed range (`eval_trajectories` at `eval_seed(s * E + j)`, as the other SSL kinds):
+rollouts with the arm's `model_seed` (the trial seed when the arm has none), then reads it on
+held-out rollouts from the sealed range selected by the trial seed s (`eval_trajectories`
+at `eval_seed(s * E + j)`, as the other SSL kinds):
 
 * `residual_token_accuracy` (upstream's H24 readout), `token_accuracy`, `residual_share`;
 * the seed's pre-registered readout that upstream never computed: free-decoded

@@ -6,10 +6,12 @@ trial seed s reads `eval_trajectories` rollouts at driver seeds `eval_seed(s * E
 j < E, so no readout is ever computed on a training anchor (upstream read collapse on its
 training anchors) and different trial seeds never share a held-out rollout.
 
-The trial seed is also the model seed (initialisation, projection, batch order) unless the
-arm sets `model_seed`; so n trial seeds are n independently trained models, each read on its
-own held-out set. The negatives and branches depend only on the data seeds, never on the
-model seed, so arms paired on a seed see identical data.
+The arm's `model_seed` is the model seed (initialisation, projection, batch order); a file
+with `[seeds] model` sets it per trial, so each model seed is one fitted model read on every
+held-out set its evaluation seeds select (the two levels the verdict's bootstrap resamples).
+An arm without `model_seed` (or with -1) uses the trial seed for both, one model per held-out
+set. The negatives and branches depend only on the data seeds, never on the model seed, so
+arms paired on a seed see identical data.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ DATA_PARAMS: dict[str, Param] = {
     "batch_size": Param("batch_size", int, 32, at_least(2)),
     "vicreg_coef": Param("vicreg_coef", float, 1.0),
     "device": Param("device", str, "cpu", doc="cpu (bit-exact) or cuda"),
+    "cache": Param("cache", bool, True, doc="reuse weights an earlier trial trained (same key)"),
 }
 
 BRANCH_PARAMS: dict[str, Param] = {

@@ -464,6 +464,13 @@ class Ratchet:
                 except HypothesisError as exc:
                     conclusion.lever_notes.append(f"lever {lever.id!r} not applied: {exc.reason}")
                     continue
+                twin = self._twin(child)
+                if twin is not None:
+                    conclusion.lever_notes.append(
+                        f"lever {lever.id!r} not applied: its child would test exactly what "
+                        f"{twin.id} tests (same content but for its id and parent)"
+                    )
+                    continue
                 self._register(child, None, lever_id=lever.id)
                 self.ledger.add_lever(
                     parent_hash=h.content_hash,
@@ -477,6 +484,23 @@ class Ratchet:
                 if self._needs_work(child.content_hash):
                     self._enqueue(child)
                     conclusion.children.append(child)
+
+    def _twin(self, child: Hypothesis) -> Hypothesis | None:
+        """A known version of the same line (same root) that tests exactly what `child` would:
+        the same content but for the id and the parent. Trials are pure functions of their
+        spec and seed, so such a child would only repeat the twin's trials under a new hash;
+        this is how a lever ladder reached by two paths (k8 -> k16 -> k32 beside k8 -> k32),
+        or a `set` that changes nothing, ends instead of running twice. Versions of other
+        roots are never twins: their ids, families and lineages are their own."""
+        wanted = _tested(child)
+        for other in self.versions.values():
+            if (
+                other.root_id == child.root_id
+                and other.content_hash != child.content_hash
+                and _tested(other) == wanted
+            ):
+                return other
+        return None
 
     # --- configuration searches -----------------------------------------------------------
 
@@ -519,6 +543,11 @@ class Ratchet:
         for digest, h in self.versions.items():
             if h.id == hypothesis_id and digest in self.queue:
                 self._enqueue(h, promoted=True)
+
+
+def _tested(h: Hypothesis) -> dict[str, Any]:
+    """What a version tests: its canonical content without its lineage (id, parent)."""
+    return {k: v for k, v in h.canonical().items() if k not in ("id", "parent")}
 
 
 def _model_seed(spec: Mapping[str, Any]) -> int | None:

@@ -10,7 +10,7 @@ gradient stopped. Modes:
   the same encoder with the gradient stopped, cosine / temperature.
 
 `none` and `vicreg` never look at the negatives, so their results cannot depend on k.
-Seeding as in `jepa`.
+Seeding as in `jepa` (`learner.build_learner`).
 """
 
 from __future__ import annotations
@@ -20,26 +20,18 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from proposers.ssl.encoder import GraphEncoder, Predictor
 from proposers.ssl.graphs import GraphSet
+from proposers.ssl.learner import Fitted, LearnerConfig, build_learner
 from proposers.ssl.objectives import info_nce, vicreg
-from proposers.training.trainer import Trainer
 
 MODES = ("none", "vicreg", "oracle")
 
 
-@dataclass(frozen=True)
-class ContrastiveConfig:
+@dataclass(frozen=True, kw_only=True)
+class ContrastiveConfig(LearnerConfig):
     mode: str
     k_negatives: int = 8
-    d_model: int = 128
-    mp_rounds: int = 3
-    iters: int = 400
-    lr: float = 3e-3
-    batch_size: int = 32
     temperature: float = 0.1
-    vicreg_coef: float = 1.0
-    seed: int = 0
 
 
 @dataclass
@@ -53,30 +45,13 @@ class ContrastiveData:
     graph_dim: int
 
 
-@dataclass
-class ContrastiveResult:
-    encoder: GraphEncoder
-    predictor: Predictor
-    final_loss: float
-
-
-def train_contrastive(data: ContrastiveData, cfg: ContrastiveConfig) -> ContrastiveResult:
+def train_contrastive(data: ContrastiveData, cfg: ContrastiveConfig) -> Fitted:
     if cfg.mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {cfg.mode!r}")
     if cfg.mode == "oracle" and data.k < 1:
         raise ValueError("oracle InfoNCE needs k_negatives >= 1")
-    torch.manual_seed(cfg.seed)
-    device = data.anchors.device
-    encoder = GraphEncoder(
-        data.node_dim, data.graph_dim, d_model=cfg.d_model, mp_rounds=cfg.mp_rounds
-    ).to(device)
-    predictor = Predictor(cfg.d_model).to(device)
-    trainer = Trainer(
-        [*encoder.parameters(), *predictor.parameters()],
-        lr=cfg.lr,
-        seed=cfg.seed,
-        batch_size=cfg.batch_size,
-    )
+    learner = build_learner(data.node_dim, data.graph_dim, cfg, data.anchors.device)
+    encoder, predictor = learner.encoder, learner.predictor
     k = data.k
 
     def loss_fn(batch: list[int]) -> torch.Tensor:
@@ -94,8 +69,5 @@ def train_contrastive(data: ContrastiveData, cfg: ContrastiveConfig) -> Contrast
             loss = loss + cfg.vicreg_coef * vicreg(z)
         return loss
 
-    n = len(data.anchors)
-    last = float("nan")
-    for _ in range(cfg.iters):
-        last = trainer.step(loss_fn, n)
-    return ContrastiveResult(encoder, predictor, last)
+    last = learner.fit(loss_fn, len(data.anchors), cfg.iters)
+    return Fitted(encoder, predictor, last)

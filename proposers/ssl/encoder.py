@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from proposers.graph_rssm.model import GraphBatch, MessageRound
+from proposers.ssl.graphs import GraphSet
 
 
 def _mean_rows(h: torch.Tensor, edges: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -99,3 +100,17 @@ class Predictor(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         out: torch.Tensor = self.out(F.gelu(self.inp(z)))
         return out
+
+
+@torch.no_grad()
+def embed_all(encoder: GraphEncoder, graphs: GraphSet, chunk: int = 256) -> torch.Tensor:
+    """Embeddings [n, d] of every graph, `chunk` graphs at a time (bounded memory)."""
+    encoder.eval()
+    try:
+        parts = [
+            encoder(graphs.batch(range(i, min(i + chunk, len(graphs)))))
+            for i in range(0, len(graphs), chunk)
+        ]
+    finally:
+        encoder.train()
+    return torch.cat(parts)

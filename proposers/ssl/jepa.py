@@ -10,9 +10,9 @@ Online path: z = encoder(graph(s, a)), p = predictor(z). The target t by cell:
   with VICReg on z when machinery is on (no EMA: the target needs none).
 
 Loss MSE(p, t) (+ vicreg_coef * VICReg(z)). Everything random is seeded from `seed`: the
-encoder's and predictor's initialisation (`torch.manual_seed`), the projection (its own
-generator) and the batch order (the shared `Trainer`'s generator). On CPU with one thread the
-result is bit-identical across runs and processes.
+encoder's and predictor's initialisation and the batch order (`learner.build_learner`), and the
+projection (its own generator). On CPU with one thread the result is bit-identical across runs
+and processes.
 """
 
 from __future__ import annotations
@@ -23,26 +23,19 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from proposers.ssl.encoder import GraphEncoder, Predictor
+from proposers.ssl.encoder import GraphEncoder
 from proposers.ssl.graphs import GraphSet
+from proposers.ssl.learner import Fitted, LearnerConfig, build_learner
 from proposers.ssl.objectives import vicreg
-from proposers.training.trainer import Trainer
 
 TARGETS = ("learned", "oracle")
 
 
-@dataclass(frozen=True)
-class JepaConfig:
+@dataclass(frozen=True, kw_only=True)
+class JepaConfig(LearnerConfig):
     target: str
     machinery: bool
-    d_model: int = 128
-    mp_rounds: int = 3
-    iters: int = 400
-    lr: float = 3e-3
-    batch_size: int = 32
     ema_decay: float = 0.99
-    vicreg_coef: float = 1.0
-    seed: int = 0
 
 
 @dataclass
@@ -57,21 +50,12 @@ class JepaData:
     graph_dim: int
 
 
-@dataclass
-class JepaResult:
-    encoder: GraphEncoder
-    final_loss: float
-
-
-def train_jepa(data: JepaData, cfg: JepaConfig) -> JepaResult:
+def train_jepa(data: JepaData, cfg: JepaConfig) -> Fitted:
     if cfg.target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, got {cfg.target!r}")
     device = data.anchors.device
-    torch.manual_seed(cfg.seed)
-    encoder = GraphEncoder(
-        data.node_dim, data.graph_dim, d_model=cfg.d_model, mp_rounds=cfg.mp_rounds
-    ).to(device)
-    predictor = Predictor(cfg.d_model).to(device)
+    learner = build_learner(data.node_dim, data.graph_dim, cfg, device)
+    encoder, predictor = learner.encoder, learner.predictor
     ema: GraphEncoder | None = None
     if cfg.target == "learned" and cfg.machinery:
         ema = copy.deepcopy(encoder)
@@ -83,13 +67,6 @@ def train_jepa(data: JepaData, cfg: JepaConfig) -> JepaResult:
         gen = torch.Generator().manual_seed(cfg.seed)
         d_raw = data.oracle_raw.shape[1]
         projection = (torch.randn(d_raw, cfg.d_model, generator=gen) / d_raw**0.5).to(device)
-
-    trainer = Trainer(
-        [*encoder.parameters(), *predictor.parameters()],
-        lr=cfg.lr,
-        seed=cfg.seed,
-        batch_size=cfg.batch_size,
-    )
 
     def loss_fn(batch: list[int]) -> torch.Tensor:
         z = encoder(data.anchors.batch(batch))
@@ -104,26 +81,13 @@ def train_jepa(data: JepaData, cfg: JepaConfig) -> JepaResult:
             loss = loss + cfg.vicreg_coef * vicreg(z)
         return loss
 
-    n = len(data.anchors)
-    last = float("nan")
-    for _ in range(cfg.iters):
-        last = trainer.step(loss_fn, n)
-        if ema is not None:
-            with torch.no_grad():
-                for pe, po in zip(ema.parameters(), encoder.parameters(), strict=True):
-                    pe.mul_(cfg.ema_decay).add_(po.detach(), alpha=1.0 - cfg.ema_decay)
-    return JepaResult(encoder, last)
+    def ema_update() -> None:
+        assert ema is not None
+        with torch.no_grad():
+            for pe, po in zip(ema.parameters(), encoder.parameters(), strict=True):
+                pe.mul_(cfg.ema_decay).add_(po.detach(), alpha=1.0 - cfg.ema_decay)
 
-
-@torch.no_grad()
-def embed_all(encoder: GraphEncoder, graphs: GraphSet, chunk: int = 256) -> torch.Tensor:
-    """Embeddings [n, d] of every graph, `chunk` graphs at a time (bounded memory)."""
-    encoder.eval()
-    try:
-        parts = [
-            encoder(graphs.batch(range(i, min(i + chunk, len(graphs)))))
-            for i in range(0, len(graphs), chunk)
-        ]
-    finally:
-        encoder.train()
-    return torch.cat(parts)
+    last = learner.fit(
+        loss_fn, len(data.anchors), cfg.iters, ema_update if ema is not None else None
+    )
+    return Fitted(encoder, predictor, last)

@@ -67,6 +67,19 @@ def test_grid_and_open_tables_can_be_set(catalog: Catalog) -> None:
     assert child.world_config == {"hosts": 9}
 
 
+def test_a_replication_lever_can_draw_fresh_model_seeds(catalog: Catalog) -> None:
+    """A recipe claim replicates on fresh fitted models, so `seeds.model` is settable."""
+    doc = copy.deepcopy(BASE)
+    doc["arms"]["graph"]["params"]["model_seed"] = 0
+    doc["seeds"]["model"] = [0, 1, 2, 3, 4]
+    doc["levers"][2]["set"] = {"seeds.initial": [5, 6], "seeds.model": [5, 6, 7, 8, 9]}
+    child = derive_child(_parent(doc), "replicate", catalog=catalog)
+    assert child.seeds.model == (5, 6, 7, 8, 9) and child.seeds.initial == (5, 6)
+    doc["levers"][2]["set"] = {"seeds.extra": [1]}
+    with pytest.raises(HypothesisError, match="seeds has no 'extra' \\(has: initial, model\\)"):
+        derive_child(_parent(doc), "replicate")
+
+
 def test_chain_refuses_a_repeated_lever() -> None:
     parent = _parent()
     child = derive_child(parent, "replicate")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from engine.experiments.catalog import build_catalog
-from hypotheses import Hypothesis, default_registry_dir, load_directory
+from hypotheses import Hypothesis, default_registry_dir, derive_child, load_directory
+from hypotheses.power import power_problem
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +29,30 @@ def test_every_ssl_claim_is_registered_with_at_least_five_model_seeds(
         "S3-residual-frontier",
     } <= set(ssl)
     for h in ssl.values():
-        assert len(h.seeds.initial) >= 5, h.id
+        assert h.seeds.model is not None and len(h.seeds.model) >= 5, h.id
+        assert len(h.seeds.initial) >= 2, h.id  # a second level for the bootstrap to resample
+        assert all(arm.params.get("model_seed") == 0 for arm in h.arms.values()), h.id
+        assert power_problem(h) is None, h.id
         assert "seed" in h.source and "for comparison only" in h.source, h.id
         assert {lever.when for lever in h.levers} == {"confirmed", "refuted", "inconclusive"}
+
+
+def test_a_replication_fits_fresh_models_on_fresh_heldout_sets(
+    ssl: dict[str, Hypothesis],
+) -> None:
+    """The replicate levers are a new sample of the recipe, never the same fits read again."""
+    replicated = 0
+    for h in ssl.values():
+        for lever in h.levers:
+            if lever.id != "replicate":
+                continue
+            child = derive_child(h, lever)
+            assert h.seeds.model is not None and child.seeds.model is not None
+            assert len(child.seeds.model) >= len(h.seeds.model), h.id
+            assert not set(child.seeds.model) & set(h.seeds.model), h.id
+            assert not set(child.seeds.initial) & set(h.seeds.initial), h.id
+            replicated += 1
+    assert replicated >= 7
 
 
 def test_the_surface_is_one_file_over_world_and_arm_axes(ssl: dict[str, Hypothesis]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,15 +23,22 @@ ARM = {"d_model": 8, "mp_rounds": 1}
 
 
 def trial(
-    kind: str, overrides: Mapping[str, Any], seed: int = 0, hosts: int = 6, **params: Any
+    kind: str,
+    overrides: Mapping[str, Any],
+    seed: int = 0,
+    hosts: int = 6,
+    model_seed: int | None = None,
+    **params: Any,
 ) -> dict[str, float]:
+    arm = dict(ARM) if model_seed is None else {**ARM, "model_seed": model_seed}
     spec = TrialSpec(
         "network",
         {"hosts": hosts, "ports": 2},
         kind,
         {**TINY, **params},
-        ArmSpec("graph_rssm", dict(ARM), dict(overrides)),
+        ArmSpec("graph_rssm", arm, dict(overrides)),
         seed,
+        model_seed,
     )
     return get_experiment(kind).run(spec)
 
@@ -51,6 +59,62 @@ def test_each_kind_replays_exactly_and_depends_on_its_seed(
     assert a == trial(kind, overrides, seed=3)
     assert a != trial(kind, overrides, seed=4)
     assert set(a) == set(get_experiment(kind).metrics)
+
+
+@pytest.mark.parametrize(
+    ("kind", "overrides", "training_metrics"),
+    [
+        ("jepa_collapse", {"target": "oracle", "machinery": False},
+         ("train_emb_std", "train_eff_rank", "final_loss")),
+        ("jepa_collapse", {"target": "learned", "machinery": True},
+         ("train_emb_std", "train_eff_rank", "final_loss")),
+        ("contrastive", {"mode": "oracle"}, ("final_loss",)),
+    ],
+)  # fmt: skip
+def test_the_model_seed_picks_the_fit_and_the_trial_seed_the_heldout_data(
+    kind: str, overrides: Mapping[str, Any], training_metrics: tuple[str, ...]
+) -> None:
+    """`[seeds] model` crosses fitted models with held-out sets: the arm's `model_seed` alone
+    decides the trained weights (init, projection, batch order), the trial seed alone which
+    sealed rollouts they are read on."""
+    a = trial(kind, overrides, seed=0, model_seed=5)
+    assert a == trial(kind, overrides, seed=0, model_seed=5)
+    other_model = trial(kind, overrides, seed=0, model_seed=6)
+    other_data = trial(kind, overrides, seed=1, model_seed=5)
+    for metric in training_metrics:
+        assert a[metric] != other_model[metric], metric
+        assert a[metric] == other_data[metric], metric
+    assert a["eff_rank"] != other_data["eff_rank"]  # another held-out set
+    assert a["eff_rank"] != other_model["eff_rank"]  # another model on the same set
+    # without an explicit model seed the trial seed is both (the single-level form)
+    assert trial(kind, overrides, seed=5) == trial(kind, overrides, seed=5, model_seed=5)
+
+
+def residual_trial(
+    objective: str, seed: int = 0, model_seed: int | None = None
+) -> dict[str, float]:
+    """A tiny `residual_objective` trial (no weight cache, so every call fits)."""
+    arm = {"d_model": 8, "mp_rounds": 1, "n_layer": 1, "n_head": 1, "train_iters": 60,
+           "batch_size": 8, "objective": objective, "cache": False}  # fmt: skip
+    if model_seed is not None:
+        arm["model_seed"] = model_seed
+    spec = TrialSpec(
+        "network",
+        {"hosts": 6, "ports": 2},
+        "residual_objective",
+        {"train_seeds": [0], "train_steps": 12, "eval_trajectories": 1, "eval_steps": 5},
+        ArmSpec("graph_rssm", arm),
+        seed,
+        model_seed,
+    )
+    return get_experiment("residual_objective").run(spec)
+
+
+def test_residual_objective_fits_by_model_seed_and_reads_by_trial_seed() -> None:
+    a = residual_trial("likelihood", seed=0, model_seed=3)
+    assert a == residual_trial("likelihood", seed=0, model_seed=3)
+    assert a != residual_trial("likelihood", seed=0, model_seed=4)
+    assert a != residual_trial("likelihood", seed=1, model_seed=3)
 
 
 def test_contrastive_none_is_the_jepa_learned_off_cell() -> None:
@@ -139,20 +203,42 @@ def test_residual_mask_marks_exactly_the_undecided_edits() -> None:
 
 
 def test_residual_objective_kind_replays_and_its_arms_differ() -> None:
-    def run(objective: str, seed: int = 0) -> dict[str, float]:
-        arm = {"d_model": 8, "mp_rounds": 1, "n_layer": 1, "n_head": 1, "train_iters": 60,
-               "batch_size": 8, "objective": objective, "cache": False}  # fmt: skip
-        spec = TrialSpec(
-            "network",
-            {"hosts": 6, "ports": 2},
-            "residual_objective",
-            {"train_seeds": [0], "train_steps": 12, "eval_trajectories": 1, "eval_steps": 5},
-            ArmSpec("graph_rssm", arm),
-            seed,
-        )
-        return get_experiment("residual_objective").run(spec)
-
-    a = run("residual")
-    assert a == run("residual")
-    assert a != run("likelihood")
+    a = residual_trial("residual")
+    assert a == residual_trial("residual")
+    assert a != residual_trial("likelihood")
     assert 0.0 <= a["residual_share"] <= 1.0 and a["train_examples"] == 12
+
+
+@pytest.mark.parametrize(
+    ("kind", "overrides", "trainer"),
+    [
+        ("jepa_collapse", {"target": "oracle", "machinery": False},
+         "engine.experiments.jepa_collapse.train_jepa"),
+        ("contrastive", {"mode": "oracle"}, "engine.experiments.contrastive_ssl.train_contrastive"),
+    ],
+)  # fmt: skip
+def test_a_model_read_on_another_heldout_set_is_loaded_not_retrained(
+    kind: str,
+    overrides: Mapping[str, Any],
+    trainer: str,
+    _isolated_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With `[seeds] model` a fitted model is read on several held-out sets: the first trial
+    trains and stores it, the others load it, with the metrics an uncached trial gets."""
+    trial(kind, overrides, seed=0, model_seed=5)
+    stored = sorted((_isolated_cache / "ssl").glob("*.pt"))
+    assert len(stored) == 1
+    fresh = trial(kind, overrides, seed=1, model_seed=5, cache=False)
+
+    def refuse(*_: Any) -> Any:
+        raise AssertionError("a cached model was trained again")
+
+    monkeypatch.setattr(trainer, refuse)
+    assert trial(kind, overrides, seed=1, model_seed=5) == fresh  # another held-out set
+    assert trial(kind, overrides, seed=1, model_seed=5, eval_steps=4) != fresh  # eval-only
+    with pytest.raises(AssertionError, match="trained again"):
+        trial(kind, overrides, seed=0, model_seed=6)  # another model is another key
+    with pytest.raises(AssertionError, match="trained again"):
+        trial(kind, overrides, seed=0, model_seed=5, iters=7)  # so is another recipe
+    assert sorted((_isolated_cache / "ssl").glob("*.pt")) == stored
