@@ -121,15 +121,10 @@ def _claim(
     while True:
         if ledger.claim_trial(
             req.key,
-            hypothesis_hash=req.hypothesis_hash,
-            cell_id=req.cell_id,
-            arm=req.arm,
-            seed=req.seed,
-            spec=spec_to_dict(req.spec),
+            **req.row(),
             run_id=run_id,
             worker=worker_name(),
             host=socket.gethostname(),
-            code_hash=req.code_hash,
         ):
             return "claimed"
         record = ledger.get_trial(req.key)

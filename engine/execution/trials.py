@@ -49,6 +49,19 @@ class TrialRequest:
     code_hash: str | None = None  # the source hash the key was computed under
     model_seed: int | None = None
 
+    def row(self) -> dict[str, Any]:
+        """What the ledger's trial row records of this request besides its key (the fields
+        `Ledger.claim_trial` and `Ledger.enqueue_trials` take): one definition, so a claim
+        always matches the row pre-registration published under the same key."""
+        return {
+            "hypothesis_hash": self.hypothesis_hash,
+            "cell_id": self.cell_id,
+            "arm": self.arm,
+            "seed": self.seed,
+            "spec": spec_to_dict(self.spec),
+            "code_hash": self.code_hash,
+        }
+
 
 def build_spec(
     hypothesis: Hypothesis,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.execution.trials import TrialRequest, plan_trials, spec_to_dict
+from engine.execution.trials import TrialRequest, plan_trials
 from engine.judging.families import FamilyPlan, is_sanity, own_family, plan_families
 from engine.judging.trends import TrendVerdict, judge_trends, trend_line
 from engine.judging.verdicts import (
@@ -319,20 +319,7 @@ class Ratchet:
         """Write the version's planned trials to the ledger as pending (existing rows are
         left alone), so the plan is the ledger's queue: `python -m engine.execution.workers`
         and other runs on the same ledger take trials from it, claimed like any other."""
-        self.ledger.enqueue_trials(
-            [
-                {
-                    "key": r.key,
-                    "hypothesis_hash": r.hypothesis_hash,
-                    "cell_id": r.cell_id,
-                    "arm": r.arm,
-                    "seed": r.seed,
-                    "spec": spec_to_dict(r.spec),
-                    "code_hash": r.code_hash,
-                }
-                for r in self._plan(h)
-            ]
-        )
+        self.ledger.enqueue_trials([{"key": r.key, **r.row()} for r in self._plan(h)])
 
     # --- what is left to run --------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.execution.trials import TrialRequest, spec_to_dict
+from engine.execution.trials import TrialRequest
 from engine.ratchet.dispatch import Dispatch, Landed
 from engine.ratchet.scheduler import OVERHEAD_SECONDS_PER_BATCH
 
@@ -107,15 +107,10 @@ class SimulatedBatches:
                 continue
             self.ledger.claim_trial(
                 req.key,
-                hypothesis_hash=req.hypothesis_hash,
-                cell_id=req.cell_id,
-                arm=req.arm,
-                seed=req.seed,
-                spec=spec_to_dict(req.spec),
+                **req.row(),
                 run_id=self.run_id,
                 worker="simulation",
                 host=host,
-                code_hash=req.code_hash,
             )
             if what == "cut":
                 self.ledger.mark_cut([req.key], "the simulated budget ended while it ran")

@@ -87,13 +87,8 @@ def test_a_trial_held_by_a_dead_process_is_taken_over(ledger_url: str) -> None:
     with Ledger(ledger_url) as ledger:
         assert ledger.claim_trial(
             req.key,
-            hypothesis_hash=req.hypothesis_hash,
-            cell_id=req.cell_id,
-            arm=req.arm,
-            seed=req.seed,
-            spec=spec_to_dict(req.spec),
+            **req.row(),
             worker=dead,
-            code_hash=req.code_hash,
         )
     report = run_batch(ledger_url, None, requests, time.time() + 60.0, [None])
     assert report.finished == [req.key]
@@ -112,13 +107,8 @@ def test_a_trial_another_live_worker_holds_is_passed_over_then_waited_for(
     with Ledger(ledger_url) as ledger:
         assert ledger.claim_trial(
             held.key,
-            hypothesis_hash=held.hypothesis_hash,
-            cell_id=held.cell_id,
-            arm=held.arm,
-            seed=held.seed,
-            spec=spec_to_dict(held.spec),
+            **held.row(),
             worker=live,
-            code_hash=held.code_hash,
         )
 
     def holder_finishes() -> None:

@@ -53,12 +53,7 @@ def finish(ledger: Ledger, ratchet: Ratchet, h: Hypothesis, effects: list[float]
         # The claim must match the row pre-registration published for this key.
         ledger.claim_trial(
             r.key,
-            hypothesis_hash=r.hypothesis_hash,
-            cell_id=r.cell_id,
-            arm=r.arm,
-            seed=r.seed,
-            spec=spec_to_dict(r.spec),
-            code_hash=r.code_hash,
+            **r.row(),
             run_id=ratchet.run_id,
         )
         value = effects[h.seeds.initial.index(r.seed)] if r.arm == "t" else 0.0
@@ -211,7 +206,7 @@ def recipe(models: list[int] | None) -> Hypothesis:
 
 
 def test_model_seeds_give_each_trial_its_own_fitted_model() -> None:
-    from engine.execution.trials import plan_trials, spec_to_dict
+    from engine.execution.trials import plan_trials
 
     plain, nested = plan_trials(recipe(None)), plan_trials(recipe([0, 1, 2, 3, 4]))
     assert len(plain) == 2 * 6 and len(nested) == 2 * 5 * 6
@@ -257,12 +252,7 @@ def test_a_recipe_verdict_resamples_fitted_models() -> None:
         for r in ratchet.pending()[h.content_hash]:
             ledger.claim_trial(
                 r.key,
-                hypothesis_hash=r.hypothesis_hash,
-                cell_id=r.cell_id,
-                arm=r.arm,
-                seed=r.seed,
-                spec=spec_to_dict(r.spec),
-                code_hash=r.code_hash,
+                **r.row(),
                 run_id=ratchet.run_id,
             )
             value = per_model[r.model_seed or 0] + 0.1 * r.seed if r.arm == "flat" else 0.0

@@ -9,7 +9,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from engine.cli.app import app
-from engine.execution.trials import plan_trials, spec_to_dict
+from engine.execution.trials import plan_trials
 from engine.reporting.views import no_verdicts
 from hypotheses import Hypothesis, parse_hypothesis
 from ledger import Ledger
@@ -39,15 +39,7 @@ def hypothesis(gate: bool) -> Hypothesis:
 def record(ledger: Ledger, h: Hypothesis, outcome: Any) -> None:
     ledger.register_hypothesis(h.canonical(), h.content_hash, h.id, h.title, None)
     for req in plan_trials(h):
-        args = dict(
-            hypothesis_hash=req.hypothesis_hash,
-            cell_id=req.cell_id,
-            arm=req.arm,
-            seed=req.seed,
-            spec=spec_to_dict(req.spec),
-            code_hash=req.code_hash,
-        )
-        outcome(ledger, req, args)
+        outcome(ledger, req, req.row())
 
 
 def test_failed_and_crashed_trials_and_incompetent_models_are_named(tmp_path: Path) -> None:

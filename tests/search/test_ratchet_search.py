@@ -9,7 +9,7 @@ from typing import Any
 
 from search_fixtures import search_data, to_toml
 
-from engine.execution.trials import execute, spec_to_dict
+from engine.execution.trials import execute
 from engine.experiments.catalog import build_catalog
 from engine.ratchet.registration import Ratchet, source_files
 from engine.reporting import search_views, views
@@ -66,12 +66,7 @@ def _drain(ratchet: Ratchet, ledger: Ledger) -> list[str]:
         for r in todo:
             ledger.claim_trial(
                 r.key,
-                hypothesis_hash=r.hypothesis_hash,
-                cell_id=r.cell_id,
-                arm=r.arm,
-                seed=r.seed,
-                spec=spec_to_dict(r.spec),
-                code_hash=r.code_hash,
+                **r.row(),
             )
             ledger.finish_trial(r.key, execute(r.spec), 1.0)
         if not todo:
