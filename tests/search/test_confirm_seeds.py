@@ -84,3 +84,23 @@ def test_the_confirmation_power_check_is_the_loaders(
     problems = check_file(path, build_catalog())[1]
     assert [p.field for p in problems] == ["search.confirm_seeds"]
     assert "the confirmation can never reach a decision" in problems[0].reason
+
+
+def test_hypotheses_list_shows_the_confirmation_the_engine_will_build(tmp_path: Path) -> None:
+    import json
+
+    data = search_data(confirm_seeds=3)
+    data["seeds"] = {"initial": [0, 2]}
+    (tmp_path / "s.toml").write_text(to_toml(data))
+    out = CliRunner().invoke(app, ["hypotheses", "list", "--hypotheses", str(tmp_path),
+                                   "--format", "json"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    (row,) = json.loads(out.stdout)
+    plan = row["confirmation"]
+    h = parse_hypothesis(data, catalog=build_catalog())
+    for seed in (0, 2):
+        child = confirmation_hypothesis(h, seed, dict(h.arms["base"].params), 0, build_catalog())
+        assert plan["experiment"] == child.experiment and plan["arms"] == ["best", "base"]
+        assert plan["model_seeds"] == list(child.seeds.model or ())
+        assert plan["eval_seeds"][str(seed)] == list(child.seeds.initial)
+        assert plan["trials_each"] == len(plan_trials(child)) == 5 * 3 * 2
