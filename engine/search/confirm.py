@@ -40,6 +40,18 @@ def confirmation_seeds(search: Hypothesis, search_seed: int) -> dict[str, Any]:
     return planned_seeds(search.search, search.seeds.initial, search_seed)
 
 
+def trial_seconds(search: Hypothesis, best: Mapping[str, Any]) -> float:
+    """The confirmation's per-trial cost guess, from the search's (one fit and a short
+    evaluation per gate trial): the `confirm_seeds` trials of one (arm, model seed) share one
+    fit through the weight cache, so each carries that share of it; without the cache every
+    trial fits its own model and costs what a gate trial does."""
+    s = search.search
+    assert s is not None and search.estimated_trial_seconds is not None
+    cached = all(config.get("cache", True) is not False for config in (best, s.base))
+    share = s.confirm_seeds if cached else 1
+    return float(search.estimated_trial_seconds) / share
+
+
 def confirmation_hypothesis(
     search: Hypothesis,
     search_seed: int,
@@ -86,5 +98,5 @@ def confirmation_hypothesis(
         "parent": search.content_hash,
     }
     if search.estimated_trial_seconds is not None:
-        content["estimated_trial_seconds"] = search.estimated_trial_seconds
+        content["estimated_trial_seconds"] = trial_seconds(search, best)
     return parse_hypothesis(content, file=f"<confirmation of {search.id}>", catalog=catalog)

@@ -104,3 +104,13 @@ def test_hypotheses_list_shows_the_confirmation_the_engine_will_build(tmp_path: 
         assert plan["model_seeds"] == list(child.seeds.model or ())
         assert plan["eval_seeds"][str(seed)] == list(child.seeds.initial)
         assert plan["trials_each"] == len(plan_trials(child)) == 5 * 3 * 2
+
+
+def test_a_confirmation_trial_carries_its_share_of_one_cached_fit() -> None:
+    data = search_data(confirm_seeds=4)
+    data["estimated_trial_seconds"] = 20.0
+    h = parse_hypothesis(data, catalog=build_catalog())
+    base = dict(h.arms["base"].params)
+    assert confirmation_hypothesis(h, 0, base, 0, None).estimated_trial_seconds == 5.0
+    uncached = confirmation_hypothesis(h, 0, {**base, "cache": False}, 0, None)
+    assert uncached.estimated_trial_seconds == 20.0
