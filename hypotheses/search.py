@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
+from .limits import MAX_SEEDS, MAX_TRIALS
 from .model import Text, _check_table, _check_value, _Model, cross_field
 
 SEARCH_EXPERIMENT = "config_search"
@@ -140,6 +141,16 @@ class Search(_Model):
         ):
             if getattr(self, name) < low:
                 raise cross_field(name, f"must be >= {low}, got {getattr(self, name)}")
+        for name in ("confirm_seeds", "confirm_models"):
+            if getattr(self, name) > MAX_SEEDS:
+                raise cross_field(name, f"must be <= {MAX_SEEDS}, got {getattr(self, name)}")
+        confirm_trials = self.confirm_models * self.confirm_seeds * 2
+        if confirm_trials > MAX_TRIALS:
+            raise cross_field(
+                "confirm_seeds",
+                f"the confirmation would ask for {confirm_trials} trials (confirm_models x "
+                f"confirm_seeds x 2 arms; at most {MAX_TRIALS} per hypothesis)",
+            )
         if not 0.0 < self.anomaly_jump <= 1.0:
             raise cross_field("anomaly_jump", f"must be in (0, 1], got {self.anomaly_jump}")
         ceiling = self.ceiling

@@ -114,3 +114,10 @@ def test_a_confirmation_trial_carries_its_share_of_one_cached_fit() -> None:
     assert confirmation_hypothesis(h, 0, base, 0, None).estimated_trial_seconds == 5.0
     uncached = confirmation_hypothesis(h, 0, {**base, "cache": False}, 0, None)
     assert uncached.estimated_trial_seconds == 20.0
+
+
+def test_a_confirmation_too_large_to_register_is_refused_with_its_search() -> None:
+    with pytest.raises(HypothesisError, match=r"search\.confirm_seeds: the confirmation would"):
+        search_hypothesis(confirm_models=1000, confirm_seeds=101)
+    with pytest.raises(HypothesisError, match=r"search\.confirm_models: must be <= 10000"):
+        search_hypothesis(confirm_models=10_001)
