@@ -20,7 +20,7 @@ from .derive import derive_child
 from .errors import HypothesisError, HypothesisErrors
 from .limits import MAX_FILE_BYTES
 from .model import Hypothesis
-from .power import power_problem
+from .power import power_field, power_problem
 from .validate import hypothesis_problems
 
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -108,7 +108,8 @@ def _lever_problems(
             continue
         weak = power_problem(child)  # a child is its own family
         if weak is not None:
-            children.append(HypothesisError(file, f"levers[{i}].set", f"the child's {weak}"))
+            said = f"the child's {weak}" if child.search is None else f"the child search: {weak}"
+            children.append(HypothesisError(file, f"levers[{i}].set", said))
     return problems, children
 
 
@@ -132,7 +133,7 @@ def check_file(
         return h, structural
     weak = power_problem(h)  # the file's own power first, then its children's
     if weak is not None:
-        return h, [HypothesisError(file, "seeds.initial", weak)]
+        return h, [HypothesisError(file, power_field(h), weak)]
     return h, weak_children
 
 
@@ -217,7 +218,7 @@ def _family_problems(files: list[tuple[Path, Hypothesis]]) -> list[HypothesisErr
         for path, h in members:
             weak = power_problem(h, size)
             if weak is not None:
-                problems.append(HypothesisError(str(path), "seeds.initial", weak))
+                problems.append(HypothesisError(str(path), power_field(h), weak))
     return problems
 
 

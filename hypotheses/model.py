@@ -43,7 +43,7 @@ from .limits import (
     MAX_TRIALS,
     listing,
 )
-from .power import MIN_MODEL_SEEDS
+from .power import DEFAULT_CONFIDENCE, MIN_MODEL_SEEDS
 
 OUTCOMES: tuple[str, ...] = ("confirmed", "refuted", "inconclusive")
 Outcome = Literal["confirmed", "refuted", "inconclusive"]
@@ -219,7 +219,7 @@ class Decision(_Model):
 
     direction: Literal["greater", "less", "equivalent"]
     threshold: StrictFloat
-    confidence: StrictFloat = 0.95
+    confidence: StrictFloat = DEFAULT_CONFIDENCE
     equivalence: StrictFloat | None = None
     family: StrictStr | None = None
 

@@ -29,6 +29,8 @@ BOOTSTRAP_RESAMPLES = 9999
 """Resamples of the two-level (model seed, evaluation seed) bootstrap."""
 MIN_MODEL_SEEDS = 2
 """A two-level bootstrap needs at least two fitted models to resample."""
+DEFAULT_CONFIDENCE = 0.95
+"""`[decision] confidence` when a file does not say (and a search's confirmation's)."""
 
 
 def alpha_of(confidence: float) -> float:
@@ -61,6 +63,38 @@ def seeds_needed(alpha: float, family_size: int) -> int:
     return n
 
 
+def confirmation_problem(h: Hypothesis) -> str | None:
+    """Why a search file's confirmations could never run or decide, or None.
+
+    A search has no verdict of its own (its seeds are search seeds); its claim is judged by
+    the confirmation it registers when it ends, whose seeds the file fixes
+    (`hypotheses.search.confirmation_seeds`). So the file is checked for that child: its
+    evaluation seeds must stay in range, and its test (the two-level bootstrap over
+    `confirm_models` model seeds, one family of its own, the default confidence) must be able
+    to reach its level.
+    """
+    from .search import confirmation_range_problem
+
+    search = h.search
+    assert search is not None
+    bad_range = confirmation_range_problem(search, h.seeds.initial)
+    if bad_range is not None:
+        return f"the confirmation cannot run: {bad_range}"
+    alpha = alpha_of(DEFAULT_CONFIDENCE)
+    n, models = search.confirm_seeds, search.confirm_models
+    if decidable(n, alpha, 1, models):
+        return None
+    return (
+        f"the confirmation can never reach a decision: its smallest attainable p "
+        f"({smallest_p(n, models):.4g}) is above alpha {alpha:g}"
+    )
+
+
+def power_field(h: Hypothesis) -> str:
+    """The field a power problem is reported at."""
+    return "seeds.initial" if h.search is None else "search.confirm_seeds"
+
+
 def power_problem(h: Hypothesis, family_size: int | None = None) -> str | None:
     """Why `h`'s seeds can never decide, or None.
 
@@ -68,9 +102,7 @@ def power_problem(h: Hypothesis, family_size: int | None = None) -> str | None:
     sanity check is outside every family, so 1).
     """
     if h.search is not None:
-        # A configuration search has no verdict of its own (its seeds are search seeds); its
-        # claim is judged by the confirmation it registers, which is checked like any file.
-        return None
+        return confirmation_problem(h)
     m = family_size if family_size is not None else len(h.cells())
     if "sanity" in h.tags:
         m = 1

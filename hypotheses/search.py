@@ -11,6 +11,17 @@ A search has no arms, effect or decision of its own to write: they are derived f
 (`derived_fields`) so the rest of the engine can treat the file like every other version (one
 arm, `base`; the objective as a value). Its claim gets a verdict from the confirmation
 hypothesis the engine pre-registers when the search ends.
+
+**The confirmation's seeds** are planned here, from the file alone (`confirmation_seeds`),
+because they are part of what the file pre-registers: the loader checks them (range and power,
+`hypotheses.power`) before a search runs, and the engine builds the confirmation from the same
+plan when it ends. Each search seed s gets `confirm_seeds` evaluation seeds of its own, from
+`CONFIRM_SEED_BASE + confirm_seeds * s` (so two search seeds never share one), and every
+confirmation gets the same `confirm_models` model seeds, the first integers from
+`CONFIRM_MODEL_SEED_BASE` that are not a search seed of the file: a search fits every
+candidate with its search seed, so no confirmation model is one the search selected on.
+Trials of one confirmation: confirm_models x confirm_seeds x 2 arms (each fitted model is
+trained once and reused across evaluation seeds, by the weight cache).
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
+from .limits import MAX_SEEDS, MAX_TRIALS
 from .model import Text, _check_table, _check_value, _Model, cross_field
 
 SEARCH_EXPERIMENT = "config_search"
@@ -28,6 +40,18 @@ OBJECTIVES: dict[str, Literal["less", "greater"]] = {
     "delta_exact": "greater",
 }
 """Objective -> the direction that is better."""
+
+CONFIRM_SEED_BASE = 1000
+"""The first evaluation seed of search seed 0's confirmation."""
+CONFIRM_SEED_END = 900_000
+"""Confirmation evaluation seeds stay below this: a trial seed s is evaluated on the driver
+seed 100_000 + s, and the gate's sealed cells start at 1_000_000 (the engine's test pins the
+three numbers together), so a confirmation is never scored on a state the gate could use."""
+CONFIRM_MODEL_SEED_BASE = 500_000
+"""The first model seed of every confirmation (skipping the file's search seeds)."""
+CONFIRM_MIN_MODELS = 5
+"""A confirmation is a claim about a recipe, so it is replicated over at least five fitted
+models (as EN1-flat-knee, EN4 and EN7 are), judged by the two-level bootstrap."""
 
 
 class Range(_Model):
@@ -80,7 +104,10 @@ class Search(_Model):
     anomaly_jump: StrictFloat = 0.5
     """A candidate improving the frontier by more than this fraction is re-scored on a second
     sealed set and flagged."""
-    confirm_seeds: StrictInt = 8
+    confirm_seeds: StrictInt = 4
+    """Evaluation seeds of the confirmation, per model seed."""
+    confirm_models: StrictInt = CONFIRM_MIN_MODELS
+    """Model seeds of the confirmation (each arm fitted once per model seed)."""
 
     @field_validator("base")
     @classmethod
@@ -110,9 +137,20 @@ class Search(_Model):
             ("generation", 1),
             ("eval_cells", 1),
             ("confirm_seeds", 2),
+            ("confirm_models", CONFIRM_MIN_MODELS),
         ):
             if getattr(self, name) < low:
                 raise cross_field(name, f"must be >= {low}, got {getattr(self, name)}")
+        for name in ("confirm_seeds", "confirm_models"):
+            if getattr(self, name) > MAX_SEEDS:
+                raise cross_field(name, f"must be <= {MAX_SEEDS}, got {getattr(self, name)}")
+        confirm_trials = self.confirm_models * self.confirm_seeds * 2
+        if confirm_trials > MAX_TRIALS:
+            raise cross_field(
+                "confirm_seeds",
+                f"the confirmation would ask for {confirm_trials} trials (confirm_models x "
+                f"confirm_seeds x 2 arms; at most {MAX_TRIALS} per hypothesis)",
+            )
         if not 0.0 < self.anomaly_jump <= 1.0:
             raise cross_field("anomaly_jump", f"must be in (0, 1], got {self.anomaly_jump}")
         ceiling = self.ceiling
@@ -164,3 +202,34 @@ def derived_fields(search: Search) -> dict[str, Any]:
         "effect": {"metric": search.objective, "kind": "value", "treatment": "base"},
         "decision": {"direction": search.direction, "threshold": 0.0},
     }
+
+
+def confirmation_seeds(
+    search: Search, search_seeds: tuple[int, ...], search_seed: int
+) -> dict[str, list[int]]:
+    """The `[seeds]` table of search seed `search_seed`'s confirmation (see the module note):
+    `initial` its evaluation seeds, `model` its model seeds."""
+    start = CONFIRM_SEED_BASE + search.confirm_seeds * search_seed
+    taken = set(search_seeds)
+    models: list[int] = []
+    seed = CONFIRM_MODEL_SEED_BASE
+    while len(models) < search.confirm_models:
+        if seed not in taken:
+            models.append(seed)
+        seed += 1
+    return {"initial": list(range(start, start + search.confirm_seeds)), "model": models}
+
+
+def confirmation_range_problem(search: Search, search_seeds: tuple[int, ...]) -> str | None:
+    """Why some search seed's confirmation would be evaluated outside its range, or None."""
+    for s in sorted(search_seeds, reverse=True):
+        last = confirmation_seeds(search, search_seeds, s)["initial"][-1]
+        if last >= CONFIRM_SEED_END:
+            return (
+                f"search seed {s} gives confirmation seeds up to {last}, but they must stay "
+                f"below {CONFIRM_SEED_END} (evaluation at 100000 + seed, under the gate's sealed "
+                f"range); use search seeds below "
+                f"{(CONFIRM_SEED_END - CONFIRM_SEED_BASE) // search.confirm_seeds} "
+                f"with confirm_seeds = {search.confirm_seeds}"
+            )
+    return None

@@ -254,11 +254,29 @@ def hypotheses_list(hypotheses: HypothesesOpt = None, fmt: FormatOpt = Format.ta
             "metric": h.effect.metric,
             "title": h.title,
             "hash": h.content_hash,
+            **({} if h.search is None else {"confirmation": _confirmation_plan(h)}),
         }
         for h in loaded
     ]
     cols = ["id", "priority", "world", "experiment", "arms", "cells", "seeds", "metric", "title"]
     _print(rows, fmt, cols)
+
+
+def _confirmation_plan(h: Any) -> dict[str, Any]:
+    """A search file's confirmation children, as the file fixes them: the model seeds they
+    share, each search seed's evaluation seeds, and the trials of one child."""
+    from engine.search.confirm import CONFIRM_EXPERIMENT
+    from hypotheses.search import confirmation_seeds
+
+    plans = {s: confirmation_seeds(h.search, h.seeds.initial, s) for s in h.seeds.initial}
+    models = next(iter(plans.values()))["model"]
+    return {
+        "experiment": CONFIRM_EXPERIMENT,
+        "arms": ["best", "base"],
+        "model_seeds": models,
+        "eval_seeds": {str(s): p["initial"] for s, p in plans.items()},
+        "trials_each": len(models) * h.search.confirm_seeds * 2,
+    }
 
 
 @hypotheses_app.command("validate")

@@ -17,7 +17,8 @@ and the search seed:
 - `driver`: the search against the ledger: settle finished candidates under the keep rule,
   propose the next generation, hand out its trials (idempotent, so kill -9 resumes).
 - `confirm`: the confirmation hypothesis a finished search pre-registers (best vs base on
-  fresh seeds), so the search's claim is verdicted by the same statistics as any file.
+  fresh evaluation seeds, replicated over fresh model seeds: a two-level bootstrap verdict),
+  so the search's claim is verdicted by the same statistics as any file.
 - `compare`: the `search_compare` experiment kind (a whole small search as one trial), for
   hypotheses about controllers (AR3 / AR4) verdicted over search seeds.
 - `checks`: the load-time check of a `[search]` table against the registries.

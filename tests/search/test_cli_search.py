@@ -95,6 +95,7 @@ def test_a_planted_search_survives_sigkill_and_confirms_itself(
     )
     mine = [v for v in verdicts if v["hypothesis"] == "S-flat/confirm-seed0"]
     assert len(mine) == 1 and mine[0]["estimate"] < 0
+    assert mine[0]["outcome"] == "confirmed" and mine[0]["method"].startswith("two-level")
     key = rows[1].trial_key
     assert key is not None
     replay = runner.invoke(app, ["replay", key, "--ledger", url], env={"VERISIM_HOME": str(home)})

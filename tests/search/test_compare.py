@@ -10,7 +10,8 @@ from engine.execution.trials import execute
 from engine.experiments.base import ArmSpec, ExperimentError, TrialSpec
 from engine.experiments.catalog import build_catalog
 from engine.search.compare import SearchCompare
-from hypotheses import default_registry_dir, load_directory
+from hypotheses import default_registry_dir, derive_child, load_directory
+from hypotheses.power import power_problem
 
 BASE = {"d_model": 8, "n_head": 1, "n_layer": 1, "train_iters": 2}
 PARAMS = {
@@ -68,6 +69,13 @@ def test_the_shipped_ar3_ar4_files_compare_each_controller_with_coordinate() -> 
         assert control.overrides == {"controller": "coordinate"}
         assert treatment.params == control.params  # same base
         assert len(h.seeds.initial) >= 8
+        # The search seed is the unit: it seeds the controller and every fit of that search,
+        # so there is no separate model-seed level, and the one-level test can decide.
+        assert h.seeds.model is None and power_problem(h) is None
+        for lever in h.levers:
+            child = derive_child(h, lever, catalog=build_catalog())
+            assert not set(child.seeds.initial) & set(h.seeds.initial)  # fresh search seeds
+            assert power_problem(child) is None
     searches = [h for h in every if h.search is not None]
     assert {h.search.controller for h in searches if h.search} == {
         "coordinate",

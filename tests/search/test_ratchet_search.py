@@ -100,9 +100,22 @@ def test_a_search_runs_in_the_ratchet_and_registers_its_confirmation(
     assert content["arms"]["best"]["params"]["train_iters"] == 30
     assert content["arms"]["base"]["params"]["train_iters"] == 1
     assert content["experiment"] == "one_step" and content["seeds"]["initial"] == [1000, 1001]
+    # Replicated over five fresh model seeds (none is the search seed its candidates used).
+    assert content["seeds"]["model"] == [500_000 + i for i in range(5)]
+    assert {a["params"]["model_seed"] for a in content["arms"].values()} == {500_000}
+    trials = ledger.trials(hypothesis=child.content_hash, status="finished")
+    assert len(trials) == 5 * 2 * 2  # model seeds x evaluation seeds x arms
+    fitted = {(t.arm, dict(t.spec)["model_seed"], dict(t.spec)["arm"]["params"]["model_seed"])
+              for t in trials}  # fmt: skip
+    assert {(arm, m) for arm, m, _ in fitted} == {
+        (arm, 500_000 + i) for arm in ("best", "base") for i in range(5)
+    } and all(m == fit for _, m, fit in fitted)
     verdicts = [v for v in views.verdicts(ledger) if v["hypothesis"] == "S-flat/confirm-seed0"]
     assert len(verdicts) == 1 and verdicts[0]["outcome"] in OUTCOMES
     assert verdicts[0]["estimate"] < 0  # best minus base bits-to-correct: the planted gain
+    # The planted knob's gain survives fresh models: confirmed by the two-level bootstrap.
+    assert verdicts[0]["outcome"] == "confirmed"
+    assert verdicts[0]["method"].startswith("two-level bootstrap"), verdicts[0]
     # The search's own levers fire on its confirmation's outcome.
     fired = ledger.levers(parent_hash=search.content_hash)
     assert [(lv.lever_id, lv.when) for lv in fired] == [
