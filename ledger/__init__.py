@@ -39,7 +39,8 @@ Public API (stable; the engine and CLI build on it):
   - `get(ref)`: any row by `run:3`, `verdict:7`, `lever:2`, `trial:<key>`,
     `hypothesis:<hash|id>`, or a bare hypothesis id / hash / key / prefix (>= 4 chars) / run
     id. `export() -> dict` (everything, JSON-serializable).
-  - `add_candidate(...)`, `flag_candidate(id, recheck_key)`, `settle_candidate(id, ...)`,
+  - `add_candidate(...)`, `add_candidates(rows)` (a generation, one transaction),
+    `flag_candidate(id, recheck_key)`, `settle_candidate(id, ...)`,
     `candidates(search_hash=None, search_seed=None)`: configuration-search candidates
     (`search_ops`), one row per proposal slot, settled once.
 - Records (frozen dataclasses, `.to_dict()`): `HypothesisVersion`, `RunRecord`,

@@ -782,6 +782,13 @@ class Ledger:
         with self._write(f"add search candidate {fields.get('idx')}") as s:
             return search_ops.add(s, self._now(), **fields)
 
+    def add_candidates(self, rows: Sequence[Mapping[str, Any]]) -> list[SearchCandidate]:
+        """Write a whole generation of candidates in one transaction: a process killed while
+        it writes leaves all of them or none, so a resumed search never finds half a
+        generation and proposes the rest from a different history."""
+        with self._write(f"add {len(rows)} search candidate(s)") as s:
+            return [search_ops.add(s, self._now(), **fields) for fields in rows]
+
     def settle_candidate(self, candidate_id: int, **fields: Any) -> SearchCandidate:
         """Record a candidate's score and keep decision (once); see `search_ops.settle`."""
         with self._write(f"settle search candidate {candidate_id}") as s:

@@ -255,27 +255,30 @@ class SearchDriver:
         count = min(self.spec.generation, self.spec.trials - runnable)
         rng = controller_rng(seed, view.generation, self.controller.name)
         proposals = self.controller.propose(view, count, rng)
-        idx = max(r.idx for r in rows) + 1
-        for p in proposals:
+        first = max(r.idx for r in rows) + 1
+        generation = []
+        for idx, p in enumerate(proposals, start=first):
             reason = p.refused or self.gate.screen(p.config)
-            self.ledger.add_candidate(
-                search_hash=self.digest,
-                search_seed=seed,
-                idx=idx,
-                generation=view.generation,
-                parent_idx=p.parent,
-                controller=p.controller or self.controller.name,
-                config=dict(p.config),
-                edit=sp.edit_of(self.spec.base, p.config),
-                move=p.move,
-                proposal=p.raw,
-                status="refused" if reason else "proposed",
-                trial_key=None if reason else self.request(p.config, "primary", seed).key,
-                seal_digest=self.seal.digest,
-                reason=reason,
-                run_id=self.run_id,
+            generation.append(
+                {
+                    "search_hash": self.digest,
+                    "search_seed": seed,
+                    "idx": idx,
+                    "generation": view.generation,
+                    "parent_idx": p.parent,
+                    "controller": p.controller or self.controller.name,
+                    "config": dict(p.config),
+                    "edit": sp.edit_of(self.spec.base, p.config),
+                    "move": p.move,
+                    "proposal": p.raw,
+                    "status": "refused" if reason else "proposed",
+                    "trial_key": None if reason else self.request(p.config, "primary", seed).key,
+                    "seal_digest": self.seal.digest,
+                    "reason": reason,
+                    "run_id": self.run_id,
+                }
             )
-            idx += 1
+        self.ledger.add_candidates(generation)  # all of a generation or none of it
 
     # --- outcome --------------------------------------------------------------------------
 

@@ -63,3 +63,16 @@ def test_a_slot_is_written_once_and_settled_once(ledger: Ledger) -> None:
     assert refused.reason == "names 'oracle'"
     assert [c.idx for c in ledger.candidates(h.content_hash)] == [0, 1, 3]
     assert [c["idx"] for c in ledger.export()["search_candidates"]] == [0, 1, 3]
+
+
+def test_a_generation_is_written_whole_or_not_at_all(ledger: Ledger) -> None:
+    """A resumed search must never find half a generation (its rest would be proposed from
+    another history): one bad row and none of its generation is stored."""
+    h = search_hypothesis()
+    ledger.register_hypothesis(h.canonical(), h.content_hash, h.id, h.title, None)
+    with pytest.raises(LedgerError, match="proposed or refused"):
+        ledger.add_candidates([slot(h, idx=0), slot(h, idx=1), slot(h, idx=2, status="kept")])
+    assert ledger.candidates(h.content_hash) == []
+    written = ledger.add_candidates([slot(h, idx=0), slot(h, idx=1)])
+    assert [c.idx for c in written] == [0, 1]
+    assert [c.idx for c in ledger.candidates(h.content_hash)] == [0, 1]
