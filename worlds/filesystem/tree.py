@@ -188,11 +188,9 @@ class Tree:
         kids = self.kids
         if kids is None:
             return _scan(self.nodes, root)
-        return [p for _, p in _subtree(self.nodes, kids, root)]
-
-    def index_below(self, root: str) -> list[tuple[str, Below]]:
-        """The prefix-index entries at or below `root` (none for a small tree)."""
-        return [] if self.kids is None else _index_below(self.kids, root)
+        found = _walk(self.nodes, kids, root)[1]
+        found.sort()
+        return [p for _, p in found]
 
     # -- single-edit successors (the oracle's hot paths) ---------------------------------------
 
@@ -312,21 +310,26 @@ def _large(small: dict[str, Node], base: int, touched: tuple[str, ...]) -> Tree:
     )
 
 
-def _subtree(nodes: Any, kids: Any, root: str) -> list[tuple[int, str]]:
-    """(stamp, path) for `root` (if present) and every path below it, sorted by stamp."""
+Walk = tuple[list[tuple[str, Below]], list[tuple[int, str]]]
+
+
+def _walk(nodes: Any, kids: Any, root: str) -> Walk:
+    """One walk of the prefix index below `root` (a tree's or a mutation's): the index entries
+    at or below it, and (stamp, path) for `root` (if present) and every path below it, in no
+    particular order (callers sort by stamp for insertion order, or by name)."""
+    index: list[tuple[str, Below]] = []
     found: list[tuple[int, str]] = []
     if root in nodes:
         found.append((kids[prefix_parent(root)][root], root))
     stack = [root]
     while stack:
-        below = kids.get(stack.pop())
+        x = stack.pop()
+        below = kids.get(x)
         if below is not None:
-            for c, stamp in below.items():
-                if stamp >= 0:
-                    found.append((stamp, c))
-                stack.append(c)
-    found.sort()
-    return found
+            index.append((x, below))
+            found.extend([(stamp, c) for c, stamp in below.items() if stamp >= 0])
+            stack.extend(below)
+    return index, found
 
 
 def _link(kids: Any, nodes: Any, path: str, stamp: int) -> None:
@@ -431,24 +434,34 @@ class TreeEdit:
         del nodes[path]
         if self.kids is not None:
             self.fold -= item_hash(path, old)
-            self._tombstone(_unlink(self.kids, nodes, path))
+            self._tombstones((_unlink(self.kids, nodes, path),))
 
-    def _tombstone(self, stamp: int) -> None:
-        k, i = divmod(stamp, CHUNK)
-        if k >= self.nfull:
-            self.log[(k - self.nfull) * CHUNK + i] = None
-        else:
-            chunk = self.dirty.get(k)
-            if chunk is None:
-                chunk = self.dirty[k] = list(self.origin.chunks[k])
-            chunk[i] = None
-        self.dead += 1
+    def _tombstones(self, stamps: Iterable[int]) -> None:
+        """Blank the order-log slots `stamps` (chunks of the origin are copied once each)."""
+        nfull = self.nfull
+        log = self.log
+        dirty = self.dirty
+        chunks = self.origin.chunks
+        dead = 0
+        for stamp in stamps:
+            k, i = divmod(stamp, CHUNK)
+            if k >= nfull:
+                log[(k - nfull) * CHUNK + i] = None
+            else:
+                chunk = dirty.get(k)
+                if chunk is None:
+                    chunk = dirty[k] = list(chunks[k])
+                chunk[i] = None
+            dead += 1
+        self.dead += dead
 
     def subtree(self, root: str) -> list[str]:
         """As `Tree.subtree`, on the current contents."""
         if self.kids is None:
             return _scan(self.nodes, root)
-        return [p for _, p in _subtree(self.nodes, self.kids, root)]
+        found = _walk(self.nodes, self.kids, root)[1]
+        found.sort()
+        return [p for _, p in found]
 
     def move(self, src: str, dst: str) -> None:
         """Relocate every path at or under `src` (in insertion order) to `dst` + suffix, re-
@@ -480,16 +493,25 @@ class TreeEdit:
         for p, node in relocated:
             self.put(p, node)
 
-    def copy(self, src: str, dst: str, paths: list[str]) -> None:
-        """Put a copy of each of `paths` (at or below `src`, in that order) at `dst` + suffix."""
+    def copy(self, src: str, dst: str) -> list[tuple[str, Node]]:
+        """Put a copy of `src` and every path below it at `dst` + suffix, appended in sorted
+        path order (the seed's loop); return the (new path, node) pairs in that order."""
         nodes = self.nodes
         kids = self.kids
-        if kids is not None and dst not in nodes and dst not in kids:
-            self.graft(src, dst, [(p, nodes[p]) for p in paths], _index_below(kids, src))
-            return
         cut = len(src)
-        for p, node in [(dst + p[cut:], nodes[p]) for p in paths]:
-            self.put(p, node)
+        if kids is None:
+            paths = sorted(_scan(nodes, src))
+            index: list[tuple[str, Below]] = []
+        else:
+            index, found = _walk(nodes, kids, src)
+            paths = sorted([p for _, p in found])
+        pairs = [(p, nodes[p]) for p in paths]
+        if kids is not None and dst not in nodes and dst not in kids:
+            return self.graft(src, dst, pairs, index)
+        copied = [(dst + p[cut:], node) for p, node in pairs]
+        for q, node in copied:
+            self.put(q, node)
+        return copied
 
     def cut(self, root: str) -> tuple[list[tuple[str, Node]], list[tuple[str, Below]]]:
         """Remove `root` and everything below it; return the removed (path, node) pairs in
@@ -501,36 +523,19 @@ class TreeEdit:
             for p, _ in removed:
                 self.remove(p)
             return removed, []
-        entries: list[tuple[int, str]] = []
-        index: list[tuple[str, Below]] = []
-        if root in nodes:
-            entries.append((kids[prefix_parent(root)][root], root))
-        stack = [root]
-        while stack:
-            x = stack.pop()
-            below = kids.get(x)
-            if below is not None:
-                index.append((x, below))
-                for c, stamp in below.items():
-                    if stamp >= 0:
-                        entries.append((stamp, c))
-                    stack.append(c)
+        index, entries = _walk(nodes, kids, root)
         if not entries:
-            return [], []
+            return [], []  # (a virtual prefix always has a path below it)
         entries.sort()
         for x, _ in index:
             del kids[x]
-        removed = []
-        touched = self.touched
-        fold = self.fold
-        for stamp, p in entries:
-            node = nodes[p]
+        paths = [p for _, p in entries]
+        removed = [(p, nodes[p]) for p in paths]
+        for p in paths:
             del nodes[p]
-            removed.append((p, node))
-            fold -= item_hash(p, node)
-            touched.append(p)
-            self._tombstone(stamp)
-        self.fold = fold
+        self.fold -= sum([item_hash(p, node) for p, node in removed])
+        self.touched.extend(paths)
+        self._tombstones([stamp for stamp, _ in entries])
         _unlink(kids, nodes, root)  # root's own entry is gone: unhang it from its parent
         return removed, index
 
@@ -540,32 +545,27 @@ class TreeEdit:
         dst: str,
         pairs: list[tuple[str, Node]],
         index: list[tuple[str, Below]],
-    ) -> None:
+    ) -> list[tuple[str, Node]]:
         """(Large trees.) Add `pairs` (paths at or below `src`, in the order to append them)
         relocated to `dst`, with `index` (the prefix-index entries at or below `src`) relocated
-        alongside. Nothing may exist at or below `dst`."""
-        nodes = self.nodes
+        alongside; return the relocated pairs. Nothing may exist at or below `dst`."""
         kids = self.kids
-        touched = self.touched
         log = self.log
         cut = len(src)
-        stamp = self.nfull * CHUNK + len(log)
-        stamps: dict[str, int] = {}
-        fold = self.fold
-        for p, node in pairs:
-            q = dst + p[cut:]
-            nodes[q] = node
-            fold += item_hash(q, node)
-            touched.append(q)
-            log.append(q)
-            stamps[p] = stamp
-            stamp += 1
-        self.fold = fold
+        start = self.nfull * CHUNK + len(log)
+        moved = [(dst + p[cut:], node) for p, node in pairs]
+        names = [q for q, _ in moved]
+        self.nodes.update(moved)
+        self.fold += sum([item_hash(q, node) for q, node in moved])
+        self.touched.extend(names)
+        log.extend(names)
+        stamps = {p: start + j for j, (p, _) in enumerate(pairs)}
         for x, below in index:
             kids[dst + x[cut:]] = immutables.Map(
                 {dst + c[cut:]: stamps.get(c, VIRTUAL) for c in below}
             )
-        _link(kids, nodes, dst, stamps.get(src, VIRTUAL))
+        _link(kids, self.nodes, dst, stamps.get(src, VIRTUAL))
+        return moved
 
     def finish(self) -> Tree:
         """The edited tree (the origin itself when nothing was touched)."""
@@ -603,19 +603,6 @@ class TreeEdit:
             kids, chunks, tail, nfull = _compact(nodes, kids, chunks, tail, nfull)
             dead = 0
         return Tree(nodes, kids, chunks, tail, nfull, dead, self.fold, origin.uid, touched)
-
-
-def _index_below(kids: Any, root: str) -> list[tuple[str, Below]]:
-    """The prefix-index entries at or below `root` in a (possibly mutating) index."""
-    out: list[tuple[str, Below]] = []
-    stack = [root]
-    while stack:
-        x = stack.pop()
-        below = kids.get(x)
-        if below is not None:
-            out.append((x, below))
-            stack.extend(below)
-    return out
 
 
 def _compact(
