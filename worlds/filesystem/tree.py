@@ -264,9 +264,21 @@ class Tree:
             small = self.nodes.copy()
             del small[path]
             return Tree(small, None, _NO_CHUNKS, (), 0, 0, None, self.uid, (path,))
-        edit = TreeEdit(self)
-        edit.remove(path)
-        return edit.finish()
+        old = self.nodes[path]
+        nodes = self.nodes.delete(path)
+        mutation = self.kids.mutate()
+        k, i = divmod(_unlink(mutation, nodes, path), CHUNK)
+        chunks = self.chunks
+        tail = self.tail
+        if k >= self.nfull:
+            tail = (*tail[:i], None, *tail[i + 1 :])
+        else:
+            chunk = chunks[k]
+            chunks = chunks.set(k, (*chunk[:i], None, *chunk[i + 1 :]))
+        fold = fold_of(self) - item_hash(path, old)
+        kids = mutation.finish()
+        dead = self.dead + 1
+        return _sealed(nodes, kids, chunks, tail, self.nfull, dead, fold, self.uid, (path,))
 
 
 def fold_of(tree: Tree) -> int:
@@ -588,17 +600,33 @@ class TreeEdit:
                 mutation[nfull + j] = tuple(log[j * CHUNK : (j + 1) * CHUNK])
             chunks = mutation.finish()
         tail = tuple(log[full * CHUNK :])
-        nfull += full
-        dead = self.dead
-        if len(nodes) < SMALL_MIN:
-            order = [p for k in range(nfull) for p in chunks[k] if p is not None]
-            order.extend([p for p in tail if p is not None])
-            shrunk = {p: nodes[p] for p in order}
-            return Tree(shrunk, None, _NO_CHUNKS, (), 0, 0, self.fold, origin.uid, touched)
-        if dead > len(nodes) + _COMPACT_SLACK:
-            kids, chunks, tail, nfull = _compact(nodes, kids, chunks, tail, nfull)
-            dead = 0
-        return Tree(nodes, kids, chunks, tail, nfull, dead, self.fold, origin.uid, touched)
+        return _sealed(
+            nodes, kids, chunks, tail, nfull + full, self.dead, self.fold, origin.uid, touched
+        )
+
+
+def _sealed(
+    nodes: PathMap,
+    kids: Kids,
+    chunks: Chunks,
+    tail: tuple[str | None, ...],
+    nfull: int,
+    dead: int,
+    fold: int,
+    base: int,
+    touched: tuple[str, ...],
+) -> Tree:
+    """A large tree's edited parts as a tree: the small form again once below `SMALL_MIN`, the
+    order log compacted once its tombstones outnumber the live paths (plus slack)."""
+    if len(nodes) < SMALL_MIN:
+        order = [p for k in range(nfull) for p in chunks[k] if p is not None]
+        order.extend([p for p in tail if p is not None])
+        shrunk = {p: nodes[p] for p in order}
+        return Tree(shrunk, None, _NO_CHUNKS, (), 0, 0, fold, base, touched)
+    if dead > len(nodes) + _COMPACT_SLACK:
+        kids, chunks, tail, nfull = _compact(nodes, kids, chunks, tail, nfull)
+        dead = 0
+    return Tree(nodes, kids, chunks, tail, nfull, dead, fold, base, touched)
 
 
 def _compact(
