@@ -43,12 +43,20 @@ class Delete:
 _DELETE_PATH = Delete.__dict__["path"].__set__
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Modify:
     """Replace an existing file's content, keeping its mode."""
 
     path: str
     content: str
+
+    def __init__(self, path: str, content: str) -> None:
+        _MODIFY_PATH(self, path)  # written out, as Create's (one per write / append)
+        _MODIFY_CONTENT(self, content)
+
+
+_MODIFY_PATH = Modify.__dict__["path"].__set__
+_MODIFY_CONTENT = Modify.__dict__["content"].__set__
 
 
 @dataclass(frozen=True, slots=True)
