@@ -704,6 +704,9 @@ def diff(ta: Tree, tb: Tree) -> frozenset[str]:
     global _diff_held
     if ta is tb:
         return _NO_PATHS
+    known = _DIFFS.get(_pair(ta.uid, tb.uid))
+    if known is not None:  # this very pair again (trees are immutable, so it still holds)
+        return known
     na = ta.nodes
     nb = tb.nodes
     candidates = _candidates(ta, tb)
