@@ -27,16 +27,17 @@ from worlds.filesystem.edits import (
     SetEnv,
     SetResult,
 )
-from worlds.filesystem.state import Dir, File, FsState, Last, Node
-from worlds.filesystem.tree import TreeEdit, small_tree
+from worlds.filesystem.state import Dir, File, FsState, Last
+from worlds.filesystem.tree import TreeEdit
 
 
 def apply(state: FsState, delta: Sequence[object]) -> FsState:
     """A new state with `delta` applied in order; `state` is untouched. Unknown objects in
     `delta` are ignored (they are not edits, so they change nothing). Each edit costs
-    O(paths it touches) on the persistent tree (a Move: the size of the moved subtree)."""
-    if state._tree.kids is None:
-        return _apply_small(state, delta)
+    O(paths it touches) on the persistent tree (a Move: the size of the moved subtree).
+
+    One code path for both tree forms: `TreeEdit` edits a small tree as a copied dict and a
+    large one through batch mutations, so the per-form cost lives in one place (tree.py)."""
     edit: TreeEdit | None = None  # opened on the first tree edit
     cwd = state._cwd
     env: dict[str, str] | None = None
@@ -77,58 +78,3 @@ def apply(state: FsState, delta: Sequence[object]) -> FsState:
         state._env if env is None else env,
         last,
     )
-
-
-def _apply_small(state: FsState, delta: Sequence[object]) -> FsState:
-    """`apply` on a small tree: the same rules on a copied dict (cheapest at that size)."""
-    fs: dict[str, Node] | None = None  # copied on the first tree edit
-    touched: list[str] = []
-    cwd = state._cwd
-    env: dict[str, str] | None = None
-    last = state._last
-    for e in delta:
-        if isinstance(e, SetResult):
-            last = Last(e.exit_code, e.stdout_hash)
-        elif isinstance(e, SetCwd):
-            cwd = e.path
-        elif isinstance(e, SetEnv):
-            if env is None:
-                env = dict(state._env)
-            env[e.key] = e.token
-        elif isinstance(e, Create | Delete | Modify | Move | Chmod):
-            if fs is None:
-                fs = dict(state._tree.nodes)
-            if isinstance(e, Create):
-                fs[e.path] = e.node
-                touched.append(e.path)
-            elif isinstance(e, Delete):
-                if fs.pop(e.path, None) is not None:
-                    touched.append(e.path)
-            elif isinstance(e, Modify):
-                old = fs.get(e.path)
-                if isinstance(old, File):
-                    fs[e.path] = File(e.content, old.mode)
-                    touched.append(e.path)
-            elif isinstance(e, Move):
-                prefix = e.src + "/"
-                moved = [p for p in fs if p == e.src or p.startswith(prefix)]
-                cut = len(e.src)
-                relocated = [(e.dst + p[cut:], fs[p]) for p in moved]
-                for p in moved:
-                    del fs[p]
-                for p, node in relocated:
-                    fs[p] = node
-                touched.extend(moved)
-                touched.extend(p for p, _ in relocated)
-            else:
-                cur = fs.get(e.path)
-                if isinstance(cur, File):
-                    fs[e.path] = File(cur.content, e.mode)
-                    touched.append(e.path)
-                elif isinstance(cur, Dir):
-                    fs[e.path] = Dir(e.mode)
-                    touched.append(e.path)
-    if last == state._last:
-        last = state._last
-    tree = state._tree if not touched or fs is None else small_tree(fs, state._tree, tuple(touched))
-    return FsState(tree, cwd, state._env if env is None else env, last)

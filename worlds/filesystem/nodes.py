@@ -20,13 +20,20 @@ FILE_MODE = 0o644
 DIR_MODE = 0o755
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class File:
     """A regular file; its hash and size derive from the inline content (computed once)."""
 
     content: str = ""
     mode: int = FILE_MODE
     _digest: str | None = field(default=None, init=False, compare=False, repr=False, hash=False)
+
+    def __init__(self, content: str = "", mode: int = FILE_MODE) -> None:
+        # Written out (see `worlds.base.Transition`): write, append, chmod and cp build one per
+        # step, and the generated frozen __init__ sets each slot through object.__setattr__.
+        _FILE_CONTENT(self, content)
+        _FILE_MODE(self, mode)
+        _FILE_DIGEST(self, None)
 
     @property
     def content_hash(self) -> str:
@@ -39,6 +46,11 @@ class File:
     @property
     def size(self) -> int:
         return len(self.content.encode("utf-8", "surrogatepass"))
+
+
+_FILE_CONTENT = File.__dict__["content"].__set__
+_FILE_MODE = File.__dict__["mode"].__set__
+_FILE_DIGEST = File.__dict__["_digest"].__set__
 
 
 @dataclass(frozen=True, slots=True)

@@ -282,13 +282,10 @@ def _mv_or_cp(s: FsState, a: FsAction, move: bool, recursive: bool) -> Transitio
     else:
         if final in nodes:
             return _fail(s)
-        cut = len(src)
-        copied = sorted(tree.subtree(src))
-        creates = [Create(final + q[cut:], nodes[q]) for q in copied]
         edit = TreeEdit(tree)
-        edit.copy(src, final, copied)  # appended in sorted order, as the seed's loop does
+        copied = edit.copy(src, final)  # appended in sorted order, as the seed's loop does
         tree = edit.finish()
-        delta = (*creates, RESULT_OK)
+        delta = (*[Create(q, node) for q, node in copied], RESULT_OK)
     return Transition(FsState(tree, s._cwd, s._env, LAST_OK), delta, 0, "")
 
 

@@ -15,6 +15,11 @@ through `Map.mutate()`; pyrsistent's PMap measured ~10x slower per update here).
   -1) that lives exactly as long as something hangs below it. The entries at or below `r` are
   precisely the paths equal to `r` or starting with `r + "/"`, which is what the seed's
   `subtree`, `ls` and `rmdir` ask, so their cost is the size of the answer, not of the state.
+  The outer map is a HAMT; each prefix's own child map is a plain dict, never mutated once
+  stored and copied whole on a change. A directory has few children (the drivers' name pool
+  has eight names), and building or iterating a small dict measured ~5x cheaper than an
+  `immutables.Map` (which `cp -r` and `mv` rebuild one per moved directory); the price is that
+  one edit costs O(children of its one parent) there, not O(log).
 * The insertion order the drivers observe (`rng.choice` over paths in the seed's dict order):
   an append-only log of paths, position = stamp, cut into immutable 32-slot chunks (`chunks`
   keyed by chunk number, plus the open `tail`). A new path is appended, an overwritten one
@@ -31,7 +36,10 @@ scanning it is cheaper than any Python-level bookkeeping, which is what the shor
 (tens of paths) need; so a tree holds a plain, never-mutated dict (`kids is None`: no index, no
 log; the dict's own order is the insertion order) until an edit takes it past `SMALL_MAX`, and
 goes back below `SMALL_MIN` (the gap keeps a state hovering at the boundary from converting
-back and forth). Both forms behave identically; only the cost model differs.
+back and forth). Both forms behave identically; only the cost model differs. The threshold is
+measured, not guessed: with `bench/oracle_speed_fs.py`'s ratios, a 356-path state steps about
+as fast in either form, and moving it from 96 to 256 took the first 500 steps of a weighted
+trajectory (which reach ~140 paths) from x0.74 to x0.85 of the frozen dict baseline.
 
 Each tree also records its lineage: a unique `uid`, the `base` uid it was edited from, and the
 paths it `touched` relative to that base (every other path holds the same node as in the
@@ -58,12 +66,10 @@ VIRTUAL = -1  # the stamp of a prefix that is not itself a path
 
 _uids = count(1)
 
-Below = immutables.Map[str, int]  # child path -> stamp (VIRTUAL for a bare prefix)
+Below = dict[str, int]  # child path -> stamp (VIRTUAL for a bare prefix); never mutated
 PathMap = immutables.Map[str, Node]
 Kids = immutables.Map[str | None, Below]
 Chunks = immutables.Map[int, tuple[str | None, ...]]
-
-_EMPTY_BELOW: Below = immutables.Map()
 
 
 def item_hash(path: str, node: Node) -> int:
@@ -81,8 +87,8 @@ def prefix_parent(path: str) -> str | None:
     return None if i < 0 else path[:i]
 
 
-SMALL_MAX = 96  # a plain dict up to this many paths ...
-SMALL_MIN = 48  # ... and again once an edit leaves fewer than this
+SMALL_MAX = 256  # a plain dict up to this many paths ...
+SMALL_MIN = 128  # ... and again once an edit leaves fewer than this
 
 
 class Tree:
@@ -188,11 +194,9 @@ class Tree:
         kids = self.kids
         if kids is None:
             return _scan(self.nodes, root)
-        return [p for _, p in _subtree(self.nodes, kids, root)]
-
-    def index_below(self, root: str) -> list[tuple[str, Below]]:
-        """The prefix-index entries at or below `root` (none for a small tree)."""
-        return [] if self.kids is None else _index_below(self.kids, root)
+        found = _walk(self.nodes, kids, root)[1]
+        found.sort()
+        return [p for _, p in found]
 
     # -- single-edit successors (the oracle's hot paths) ---------------------------------------
 
@@ -219,7 +223,7 @@ class Tree:
         up = None if i < 0 else path[:i]
         below = kids.get(up)
         if below is not None:
-            kids = kids.set(up, below.set(path, stamp))
+            kids = kids.set(up, {**below, path: stamp})
         else:
             mutation = kids.mutate()
             _link(mutation, nodes, path, stamp)
@@ -260,17 +264,21 @@ class Tree:
             small = self.nodes.copy()
             del small[path]
             return Tree(small, None, _NO_CHUNKS, (), 0, 0, None, self.uid, (path,))
-        edit = TreeEdit(self)
-        edit.remove(path)
-        return edit.finish()
-
-
-def small_tree(nodes: dict[str, Node], base: Tree, touched: tuple[str, ...]) -> Tree:
-    """A tree over `nodes` (owned, never mutated again) edited from `base`, in the small form
-    unless it has outgrown it."""
-    if len(nodes) > SMALL_MAX:
-        return _large(nodes, base.uid, touched)
-    return Tree(nodes, None, _NO_CHUNKS, (), 0, 0, None, base.uid, touched)
+        old = self.nodes[path]
+        nodes = self.nodes.delete(path)
+        mutation = self.kids.mutate()
+        k, i = divmod(_unlink(mutation, nodes, path), CHUNK)
+        chunks = self.chunks
+        tail = self.tail
+        if k >= self.nfull:
+            tail = (*tail[:i], None, *tail[i + 1 :])
+        else:
+            chunk = chunks[k]
+            chunks = chunks.set(k, (*chunk[:i], None, *chunk[i + 1 :]))
+        fold = fold_of(self) - item_hash(path, old)
+        kids = mutation.finish()
+        dead = self.dead + 1
+        return _sealed(nodes, kids, chunks, tail, self.nfull, dead, fold, self.uid, (path,))
 
 
 def fold_of(tree: Tree) -> int:
@@ -312,21 +320,26 @@ def _large(small: dict[str, Node], base: int, touched: tuple[str, ...]) -> Tree:
     )
 
 
-def _subtree(nodes: Any, kids: Any, root: str) -> list[tuple[int, str]]:
-    """(stamp, path) for `root` (if present) and every path below it, sorted by stamp."""
+Walk = tuple[list[tuple[str, Below]], list[tuple[int, str]]]
+
+
+def _walk(nodes: Any, kids: Any, root: str) -> Walk:
+    """One walk of the prefix index below `root` (a tree's or a mutation's): the index entries
+    at or below it, and (stamp, path) for `root` (if present) and every path below it, in no
+    particular order (callers sort by stamp for insertion order, or by name)."""
+    index: list[tuple[str, Below]] = []
     found: list[tuple[int, str]] = []
     if root in nodes:
         found.append((kids[prefix_parent(root)][root], root))
     stack = [root]
     while stack:
-        below = kids.get(stack.pop())
+        x = stack.pop()
+        below = kids.get(x)
         if below is not None:
-            for c, stamp in below.items():
-                if stamp >= 0:
-                    found.append((stamp, c))
-                stack.append(c)
-    found.sort()
-    return found
+            index.append((x, below))
+            found.extend([(stamp, c) for c, stamp in below.items() if stamp >= 0])
+            stack.extend(below)
+    return index, found
 
 
 def _link(kids: Any, nodes: Any, path: str, stamp: int) -> None:
@@ -335,18 +348,18 @@ def _link(kids: Any, nodes: Any, path: str, stamp: int) -> None:
     up = prefix_parent(path)
     below = kids.get(up)
     if below is not None:
-        kids[up] = below.set(path, stamp)
+        kids[up] = {**below, path: stamp}
         return
-    kids[up] = _EMPTY_BELOW.set(path, stamp)
+    kids[up] = {path: stamp}
     # `up` was in no one's index: unless it is a path itself, it is a new virtual prefix.
     while up is not None and up not in nodes:
         child = up
         up = prefix_parent(child)
         below = kids.get(up)
         if below is not None:
-            kids[up] = below.set(child, VIRTUAL)
+            kids[up] = {**below, child: VIRTUAL}
             return
-        kids[up] = _EMPTY_BELOW.set(child, VIRTUAL)
+        kids[up] = {child: VIRTUAL}
 
 
 def _unlink(kids: Any, nodes: Any, path: str) -> int:
@@ -356,11 +369,11 @@ def _unlink(kids: Any, nodes: Any, path: str) -> int:
     below = kids[up]
     stamp: int = below[path]
     if path in kids:  # paths still hang below it: it stays, as a virtual prefix
-        kids[up] = below.set(path, VIRTUAL)
+        kids[up] = {**below, path: VIRTUAL}
         return stamp
     child = path
     while True:
-        below = below.delete(child)
+        below = {c: x for c, x in below.items() if c != child}
         if below:
             kids[up] = below
             return stamp
@@ -431,24 +444,34 @@ class TreeEdit:
         del nodes[path]
         if self.kids is not None:
             self.fold -= item_hash(path, old)
-            self._tombstone(_unlink(self.kids, nodes, path))
+            self._tombstones((_unlink(self.kids, nodes, path),))
 
-    def _tombstone(self, stamp: int) -> None:
-        k, i = divmod(stamp, CHUNK)
-        if k >= self.nfull:
-            self.log[(k - self.nfull) * CHUNK + i] = None
-        else:
-            chunk = self.dirty.get(k)
-            if chunk is None:
-                chunk = self.dirty[k] = list(self.origin.chunks[k])
-            chunk[i] = None
-        self.dead += 1
+    def _tombstones(self, stamps: Iterable[int]) -> None:
+        """Blank the order-log slots `stamps` (chunks of the origin are copied once each)."""
+        nfull = self.nfull
+        log = self.log
+        dirty = self.dirty
+        chunks = self.origin.chunks
+        dead = 0
+        for stamp in stamps:
+            k, i = divmod(stamp, CHUNK)
+            if k >= nfull:
+                log[(k - nfull) * CHUNK + i] = None
+            else:
+                chunk = dirty.get(k)
+                if chunk is None:
+                    chunk = dirty[k] = list(chunks[k])
+                chunk[i] = None
+            dead += 1
+        self.dead += dead
 
     def subtree(self, root: str) -> list[str]:
         """As `Tree.subtree`, on the current contents."""
         if self.kids is None:
             return _scan(self.nodes, root)
-        return [p for _, p in _subtree(self.nodes, self.kids, root)]
+        found = _walk(self.nodes, self.kids, root)[1]
+        found.sort()
+        return [p for _, p in found]
 
     def move(self, src: str, dst: str) -> None:
         """Relocate every path at or under `src` (in insertion order) to `dst` + suffix, re-
@@ -480,16 +503,25 @@ class TreeEdit:
         for p, node in relocated:
             self.put(p, node)
 
-    def copy(self, src: str, dst: str, paths: list[str]) -> None:
-        """Put a copy of each of `paths` (at or below `src`, in that order) at `dst` + suffix."""
+    def copy(self, src: str, dst: str) -> list[tuple[str, Node]]:
+        """Put a copy of `src` and every path below it at `dst` + suffix, appended in sorted
+        path order (the seed's loop); return the (new path, node) pairs in that order."""
         nodes = self.nodes
         kids = self.kids
-        if kids is not None and dst not in nodes and dst not in kids:
-            self.graft(src, dst, [(p, nodes[p]) for p in paths], _index_below(kids, src))
-            return
         cut = len(src)
-        for p, node in [(dst + p[cut:], nodes[p]) for p in paths]:
-            self.put(p, node)
+        if kids is None:
+            paths = sorted(_scan(nodes, src))
+            index: list[tuple[str, Below]] = []
+        else:
+            index, found = _walk(nodes, kids, src)
+            paths = sorted([p for _, p in found])
+        pairs = [(p, nodes[p]) for p in paths]
+        if kids is not None and dst not in nodes and dst not in kids:
+            return self.graft(src, dst, pairs, index)
+        copied = [(dst + p[cut:], node) for p, node in pairs]
+        for q, node in copied:
+            self.put(q, node)
+        return copied
 
     def cut(self, root: str) -> tuple[list[tuple[str, Node]], list[tuple[str, Below]]]:
         """Remove `root` and everything below it; return the removed (path, node) pairs in
@@ -501,36 +533,19 @@ class TreeEdit:
             for p, _ in removed:
                 self.remove(p)
             return removed, []
-        entries: list[tuple[int, str]] = []
-        index: list[tuple[str, Below]] = []
-        if root in nodes:
-            entries.append((kids[prefix_parent(root)][root], root))
-        stack = [root]
-        while stack:
-            x = stack.pop()
-            below = kids.get(x)
-            if below is not None:
-                index.append((x, below))
-                for c, stamp in below.items():
-                    if stamp >= 0:
-                        entries.append((stamp, c))
-                    stack.append(c)
+        index, entries = _walk(nodes, kids, root)
         if not entries:
-            return [], []
+            return [], []  # (a virtual prefix always has a path below it)
         entries.sort()
         for x, _ in index:
             del kids[x]
-        removed = []
-        touched = self.touched
-        fold = self.fold
-        for stamp, p in entries:
-            node = nodes[p]
+        paths = [p for _, p in entries]
+        removed = [(p, nodes[p]) for p in paths]
+        for p in paths:
             del nodes[p]
-            removed.append((p, node))
-            fold -= item_hash(p, node)
-            touched.append(p)
-            self._tombstone(stamp)
-        self.fold = fold
+        self.fold -= sum([item_hash(p, node) for p, node in removed])
+        self.touched.extend(paths)
+        self._tombstones([stamp for stamp, _ in entries])
         _unlink(kids, nodes, root)  # root's own entry is gone: unhang it from its parent
         return removed, index
 
@@ -540,32 +555,25 @@ class TreeEdit:
         dst: str,
         pairs: list[tuple[str, Node]],
         index: list[tuple[str, Below]],
-    ) -> None:
+    ) -> list[tuple[str, Node]]:
         """(Large trees.) Add `pairs` (paths at or below `src`, in the order to append them)
         relocated to `dst`, with `index` (the prefix-index entries at or below `src`) relocated
-        alongside. Nothing may exist at or below `dst`."""
-        nodes = self.nodes
+        alongside; return the relocated pairs. Nothing may exist at or below `dst`."""
         kids = self.kids
-        touched = self.touched
         log = self.log
         cut = len(src)
-        stamp = self.nfull * CHUNK + len(log)
-        stamps: dict[str, int] = {}
-        fold = self.fold
-        for p, node in pairs:
-            q = dst + p[cut:]
-            nodes[q] = node
-            fold += item_hash(q, node)
-            touched.append(q)
-            log.append(q)
-            stamps[p] = stamp
-            stamp += 1
-        self.fold = fold
+        start = self.nfull * CHUNK + len(log)
+        moved = [(dst + p[cut:], node) for p, node in pairs]
+        names = [q for q, _ in moved]
+        self.nodes.update(moved)
+        self.fold += sum([item_hash(q, node) for q, node in moved])
+        self.touched.extend(names)
+        log.extend(names)
+        stamps = {p: start + j for j, (p, _) in enumerate(pairs)}
         for x, below in index:
-            kids[dst + x[cut:]] = immutables.Map(
-                {dst + c[cut:]: stamps.get(c, VIRTUAL) for c in below}
-            )
-        _link(kids, nodes, dst, stamps.get(src, VIRTUAL))
+            kids[dst + x[cut:]] = {dst + c[cut:]: stamps.get(c, VIRTUAL) for c in below}
+        _link(kids, self.nodes, dst, stamps.get(src, VIRTUAL))
+        return moved
 
     def finish(self) -> Tree:
         """The edited tree (the origin itself when nothing was touched)."""
@@ -592,30 +600,33 @@ class TreeEdit:
                 mutation[nfull + j] = tuple(log[j * CHUNK : (j + 1) * CHUNK])
             chunks = mutation.finish()
         tail = tuple(log[full * CHUNK :])
-        nfull += full
-        dead = self.dead
-        if len(nodes) < SMALL_MIN:
-            order = [p for k in range(nfull) for p in chunks[k] if p is not None]
-            order.extend([p for p in tail if p is not None])
-            shrunk = {p: nodes[p] for p in order}
-            return Tree(shrunk, None, _NO_CHUNKS, (), 0, 0, self.fold, origin.uid, touched)
-        if dead > len(nodes) + _COMPACT_SLACK:
-            kids, chunks, tail, nfull = _compact(nodes, kids, chunks, tail, nfull)
-            dead = 0
-        return Tree(nodes, kids, chunks, tail, nfull, dead, self.fold, origin.uid, touched)
+        return _sealed(
+            nodes, kids, chunks, tail, nfull + full, self.dead, self.fold, origin.uid, touched
+        )
 
 
-def _index_below(kids: Any, root: str) -> list[tuple[str, Below]]:
-    """The prefix-index entries at or below `root` in a (possibly mutating) index."""
-    out: list[tuple[str, Below]] = []
-    stack = [root]
-    while stack:
-        x = stack.pop()
-        below = kids.get(x)
-        if below is not None:
-            out.append((x, below))
-            stack.extend(below)
-    return out
+def _sealed(
+    nodes: PathMap,
+    kids: Kids,
+    chunks: Chunks,
+    tail: tuple[str | None, ...],
+    nfull: int,
+    dead: int,
+    fold: int,
+    base: int,
+    touched: tuple[str, ...],
+) -> Tree:
+    """A large tree's edited parts as a tree: the small form again once below `SMALL_MIN`, the
+    order log compacted once its tombstones outnumber the live paths (plus slack)."""
+    if len(nodes) < SMALL_MIN:
+        order = [p for k in range(nfull) for p in chunks[k] if p is not None]
+        order.extend([p for p in tail if p is not None])
+        shrunk = {p: nodes[p] for p in order}
+        return Tree(shrunk, None, _NO_CHUNKS, (), 0, 0, fold, base, touched)
+    if dead > len(nodes) + _COMPACT_SLACK:
+        kids, chunks, tail, nfull = _compact(nodes, kids, chunks, tail, nfull)
+        dead = 0
+    return Tree(nodes, kids, chunks, tail, nfull, dead, fold, base, touched)
 
 
 def _compact(
@@ -626,9 +637,14 @@ def _compact(
     order = [p for k in range(nfull) for p in chunks[k] if p is not None]
     order.extend([p for p in tail if p is not None])
     mutation = kids.mutate()
+    fresh: dict[str | None, Below] = {}  # each touched child map copied once, then filled
     for stamp, path in enumerate(order):
         up = prefix_parent(path)
-        mutation[up] = mutation[up].set(path, stamp)
+        below = fresh.get(up)
+        if below is None:
+            below = fresh[up] = dict(mutation[up])
+        below[path] = stamp
+    mutation.update(fresh)
     full = len(order) // CHUNK
     new_chunks: Chunks = immutables.Map(
         (k, tuple(order[k * CHUNK : (k + 1) * CHUNK])) for k in range(full)
@@ -688,6 +704,9 @@ def diff(ta: Tree, tb: Tree) -> frozenset[str]:
     global _diff_held
     if ta is tb:
         return _NO_PATHS
+    known = _DIFFS.get(_pair(ta.uid, tb.uid))
+    if known is not None:  # this very pair again (trees are immutable, so it still holds)
+        return known
     na = ta.nodes
     nb = tb.nodes
     candidates = _candidates(ta, tb)

@@ -45,6 +45,7 @@ class _Draft:
         "base",
         "clock",
         "comp",
+        "dfacts",
         "flow_ops",
         "hosts",
         "hosts_owned",
@@ -60,6 +61,7 @@ class _Draft:
         self.flow_ops: dict[Flow, bool] | None = None
         self.clock = base._clock
         self.last_exit = base._last_exit
+        self.dfacts = 0  # facts added minus facts removed so far (flows counted at freeze)
         base_comp = base._comp
         self.comp = ComponentsBuilder(base_comp) if base_comp is not None else None
 
@@ -70,6 +72,7 @@ class _Draft:
         hs = self.hosts.get(h)
         if hs is None:
             self._put_host(h, DEFAULT_HOST)
+            self.dfacts += 1  # its "up" fact (a default host has no services or rules)
             if self.comp is not None:
                 self.comp.host_live(self.adj, h)
             return DEFAULT_HOST
@@ -97,12 +100,14 @@ class _Draft:
         new = hs.with_service(port, listening)
         if new.services is not hs.services:
             self._put_host(h, new)
+            self.dfacts += 1 if listening else -1
 
     def set_fw(self, h: str, src: str, deny: bool) -> None:
         hs = self._host(h)
         new = hs.with_fw(src, deny)
         if new.fw_deny is not hs.fw_deny:
             self._put_host(h, new)
+            self.dfacts += 1 if deny else -1
 
     # --- links -------------------------------------------------------------------------------
 
@@ -117,6 +122,7 @@ class _Draft:
         if na is not None and b in na:
             return
         self._own_adj()
+        self.dfacts += 1
         adj = self.adj
         adj[a] = na | {b} if na is not None else frozenset((b,))
         if a != b:
@@ -131,6 +137,7 @@ class _Draft:
         if na is None or b not in na:
             return
         self._own_adj()
+        self.dfacts -= 1
         adj = self.adj
         rest = na - {b}
         if rest:
@@ -158,6 +165,10 @@ class _Draft:
         base = self.base
         flows = base._flows
         ops = self.flow_ops
+        # The successor's |F(s)| from its parent's (computed here once if the parent has none,
+        # so a chain of successors pays O(state) only at its root): a divergence on a fresh
+        # successor then costs what the step touched, not a count over every host and link.
+        nfacts = base.fact_count + self.dfacts
         if ops is not None:
             add = {f for f, keep in ops.items() if keep and f not in flows}
             drop = {f for f, keep in ops.items() if not keep and f in flows}
@@ -165,10 +176,13 @@ class _Draft:
                 flows = flows - drop
             if add:
                 flows = flows | add
+            nfacts += len(add) - len(drop)
         comp = None
         if self.comp is not None and base._comp is not None:
             comp = self.comp.freeze(base._comp)
-        return NetState._make(self.hosts, self.adj, flows, self.clock, self.last_exit, comp)
+        state = NetState._make(self.hosts, self.adj, flows, self.clock, self.last_exit, comp)
+        object.__setattr__(state, "_nfacts", nfacts)
+        return state
 
 
 def apply(state: NetState, delta: Sequence[NetEdit]) -> NetState:

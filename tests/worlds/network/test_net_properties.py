@@ -64,11 +64,23 @@ def test_incremental_components_equal_a_fresh_computation(s: NetState, d: tuple)
 
 @settings(max_examples=40, deadline=None)
 @given(st.sampled_from(world.driver_names()), st.integers(0, 10_000))
-def test_components_stay_exact_along_trajectories(driver: str, seed: int) -> None:
+def test_components_and_fact_counts_stay_exact_along_trajectories(driver: str, seed: int) -> None:
     big = type(world)(hosts=12, ports=2)
     for rec in big.trajectory(driver, seed, 120):
         out = rec.transition.state
         assert partition(out) == scratch_partition(out)
+        assert out.fact_count == len(facts(out))  # carried from the parent, step after step
+
+
+@given(states, deltas)
+def test_a_successors_carried_fact_count_is_its_fact_set_size(s: NetState, d: tuple) -> None:
+    """`apply` hands each successor its parent's |F| plus what the delta changed; that must be
+    the size of the fact set built from scratch, whatever the delta (unknown hosts, repeated
+    links, self-links, flows opened twice or closed when absent)."""
+    out = world.apply(s, d)
+    assert out._nfacts is not None  # carried, not recomputed on demand
+    assert out.fact_count == len(facts(out))
+    assert NetState.build(out.hosts, out.links, out.flows).fact_count == len(facts(out))
 
 
 @relaxed
