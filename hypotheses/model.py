@@ -145,6 +145,22 @@ class Arm(_Model):
         return _check_table(v, "parameter")
 
 
+def _unique_seeds(v: tuple[int, ...], noun: str) -> tuple[int, ...]:
+    """`v` if it is a list of at most MAX_SEEDS unique seeds in [0, MAX_SEED); `noun` names
+    them in the message ("seeds", "model seeds")."""
+    if len(v) > MAX_SEEDS:
+        raise ValueError(f"{len(v)} {noun} (at most {MAX_SEEDS} per hypothesis)")
+    bad = [s for s in v if not 0 <= s < MAX_SEED]
+    if bad:
+        raise ValueError(
+            f"{noun} must be non-negative integers below {MAX_SEED}, got {listing(bad)}"
+        )
+    dupes = sorted(s for s, c in Counter(v).items() if c > 1)
+    if dupes:
+        raise ValueError(f"{noun} must be unique, repeated: {listing(dupes)}")
+    return v
+
+
 class Seeds(_Model):
     """The pre-registered seeds: n trials per arm, shared by the arms (paired).
 
@@ -167,35 +183,14 @@ class Seeds(_Model):
                 f"must list at least {MIN_MODEL_SEEDS} model seeds (a two-level bootstrap "
                 "resamples them)"
             )
-        if len(v) > MAX_SEEDS:
-            raise ValueError(f"{len(v)} model seeds (at most {MAX_SEEDS} per hypothesis)")
-        bad = [s for s in v if not 0 <= s < MAX_SEED]
-        if bad:
-            raise ValueError(
-                f"model seeds must be non-negative integers below {MAX_SEED}, got {listing(bad)}"
-            )
-        dupes = sorted(s for s, c in Counter(v).items() if c > 1)
-        if dupes:
-            raise ValueError(f"model seeds must be unique, repeated: {listing(dupes)}")
-        return v
+        return _unique_seeds(v, "model seeds")
 
     @field_validator("initial")
     @classmethod
     def _initial(cls, v: tuple[int, ...]) -> tuple[int, ...]:
         if not v:
             raise ValueError("must list at least one seed")
-        if len(v) > MAX_SEEDS:
-            raise ValueError(f"{len(v)} seeds (at most {MAX_SEEDS} per hypothesis)")
-        bad = [s for s in v if not 0 <= s < MAX_SEED]
-        if bad:
-            raise ValueError(
-                f"seeds must be non-negative integers below {MAX_SEED}, got {listing(bad)}"
-            )
-        counts = Counter(v)
-        dupes = sorted(s for s, c in counts.items() if c > 1)
-        if dupes:
-            raise ValueError(f"seeds must be unique, repeated: {listing(dupes)}")
-        return v
+        return _unique_seeds(v, "seeds")
 
 
 class Effect(_Model):
