@@ -148,22 +148,6 @@ def _drain_prefect_workers() -> None:
     run_coro_as_sync(drain())
 
 
-def _task_runner(runner: RunnerSpec) -> Any:
-    """The Prefect task runner: a process pool for N > 1 local workers, Dask when asked.
-
-    With one local worker the task runs on a thread of the flow process: its trials still run
-    in their own killable process (`engine.execution.isolation`), and a one-process pool would
-    only add a spawned interpreter that imports Prefect (~5 s) for nothing.
-    """
-    from engine.execution.runners import make_task_runner
-
-    if runner.kind == "process" and runner.workers == 1:
-        from prefect.task_runners import ThreadPoolTaskRunner
-
-        return ThreadPoolTaskRunner(max_workers=1)
-    return make_task_runner(runner)
-
-
 def execute_run(
     *,
     ledger_url: str,
@@ -177,9 +161,10 @@ def execute_run(
 ) -> RunSummary:
     """Run the flow (Prefect environment already applied) and return its summary."""
     started = time.time()
+    from engine.execution.runners import make_task_runner
     from engine.ratchet.flow import research_run
 
-    task_runner: Any = _task_runner(runner)
+    task_runner: Any = make_task_runner(runner)
     flow_fn = research_run.with_options(task_runner=task_runner)
     kwargs: dict[str, Any] = {
         "ledger_url": ledger_url,

@@ -20,15 +20,14 @@ that produced them.
 
 from __future__ import annotations
 
-import atexit
 import os
 import socket
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.execution import spares
 from engine.execution.isolation import TrialProcess, TrialProcessError
 from engine.execution.source_hash import source_hash
 from engine.execution.trials import TrialRequest, spec_to_dict
@@ -173,7 +172,7 @@ def run_batch(
             batch.attempt(req, estimate, wait=True)
     finally:
         if batch.proc is not None:
-            _park(batch.proc, clock)
+            spares.park(batch.proc, clock)
     return report
 
 
@@ -224,7 +223,7 @@ class _Batch:
                 return True
             try:
                 if self.proc is None or not self.proc.alive():
-                    self.proc = _trial_process(self.clock)
+                    self.proc = spares.take(self.clock)
                 answer = self.proc.run(
                     spec_to_dict(req.spec),
                     self.deadline,
@@ -252,45 +251,3 @@ class _Batch:
                 report.cut.append(req.key)
                 self.proc = None
             return True
-
-
-_SPARE: list[TrialProcess] = []
-"""The idle trial process this worker process keeps between batches (at most one).
-
-Starting a trial process (a Python interpreter importing the engine) costs about a second on
-an idle machine and several on a loaded one; with batches of a few cheap trials that start-up
-was most of a worker's time. Reusing it is safe because trials are pure functions of their
-spec; a cut kills the process, so only a clean one is kept. If this worker process dies, the
-child reads end-of-file on its stdin and exits."""
-
-
-_SPARE_LOCK = threading.Lock()  # a thread task runner runs batches side by side
-
-
-def _trial_process(clock: Callable[[], float]) -> TrialProcess:
-    spare: TrialProcess | None = None
-    if clock is time.time:
-        with _SPARE_LOCK:
-            spare = _SPARE.pop() if _SPARE else None
-    if spare is not None and spare.alive():
-        return spare
-    if spare is not None:
-        spare.close()
-    proc = TrialProcess(clock=clock)
-    proc.start()
-    return proc
-
-
-def _park(proc: TrialProcess, clock: Callable[[], float]) -> None:
-    if clock is time.time and proc.alive():
-        with _SPARE_LOCK:
-            if not _SPARE:
-                _SPARE.append(proc)
-                return
-    proc.close()
-
-
-@atexit.register
-def _close_spare() -> None:
-    while _SPARE:
-        _SPARE.pop().close()

@@ -48,6 +48,7 @@ class TrialProcess:
         self._clock = clock
         self._proc: subprocess.Popen[bytes] | None = None
         self._buffer = b""
+        self._ready = False
 
     def __enter__(self) -> TrialProcess:
         self.start()
@@ -57,6 +58,16 @@ class TrialProcess:
         self.close()
 
     def start(self) -> None:
+        """Start the child and wait until it says it is ready."""
+        self.spawn()
+        self.wait_ready()
+
+    def spawn(self) -> None:
+        """Start the child without waiting for it (`wait_ready` before the first trial).
+
+        The kernel ends the child when the *thread* that started it exits (the child asks for
+        that, `lifetime.die_with_parent`), so spawn from a thread that outlives the child's use.
+        """
         env = dict(os.environ)
         env.setdefault("PYTHONHASHSEED", "0")
         env[PARENT_ENV] = str(os.getpid())
@@ -67,10 +78,17 @@ class TrialProcess:
             env=env,
             start_new_session=True,  # its own process group: a kill takes everything it spawned
         )
+        self._ready = False
+
+    def wait_ready(self) -> None:
+        """Block until the spawned child has imported the engine and said so."""
+        if self._ready:
+            return
         ready = self._read_line(self._clock() + READY_TIMEOUT_SECONDS)
         if ready is None or not ready.get("ready"):
             self.kill()
             raise TrialProcessError(f"trial process did not start (said {ready!r})")
+        self._ready = True
 
     def run(
         self,

@@ -2,7 +2,7 @@
 
 Three choices, named the way the CLI takes them:
 
-    --runner process                          trials in a local process pool (the default)
+    --runner process                          trials in local processes, N at a time (the default)
     --runner dask                             a throwaway local multi-process Dask cluster
     --runner dask --dask-address tcp://H:P    an existing Dask cluster, possibly many machines
 
@@ -145,14 +145,20 @@ def probe_scheduler(address: str, timeout: float = PROBE_TIMEOUT_SECONDS) -> Non
 def make_task_runner(spec: RunnerSpec) -> TaskRunner:
     """The Prefect task runner for a validated spec (imports Prefect: call after settings).
 
+    Local processes are Prefect's thread pool, one thread per worker slot, in the flow's own
+    process. A batch's trials already run in a killable child process of their own
+    (`engine.execution.isolation`), so the task itself only waits on that child and writes the
+    ledger; a process pool around it would add, per slot, a spawned interpreter that imports
+    Prefect and the flow module (several seconds each before the first trial) for nothing.
+
     The local Dask cluster listens on loopback with one single-threaded worker process per
     trial slot (trials are CPU-bound Python; threads would only contend for the GIL) and no
     dashboard (it would open a public port and needs bokeh).
     """
     if spec.kind == "process":
-        from prefect.task_runners import ProcessPoolTaskRunner
+        from prefect.task_runners import ThreadPoolTaskRunner
 
-        return ProcessPoolTaskRunner(max_workers=spec.workers)
+        return ThreadPoolTaskRunner(max_workers=spec.workers)
     from prefect_dask import DaskTaskRunner
 
     if spec.address is not None:

@@ -25,7 +25,7 @@ import torch
 
 from engine.experiments import ssl_data, ssl_trial
 from engine.experiments.base import TrialSpec
-from engine.experiments.params import Param, at_least, one_of
+from engine.experiments.ssl_declared import CONTRASTIVE
 from proposers.graph_rssm.features import GraphFeatures
 from proposers.ssl.contrastive import ContrastiveConfig, ContrastiveData, train_contrastive
 from proposers.ssl.encoder import embed_all
@@ -33,30 +33,17 @@ from proposers.ssl.learner import Fitted
 from proposers.ssl.readouts import branch_retrieval
 from worlds.network.negatives import counterfactual_branches, distinct_branches, mine_negatives
 
-NAME = "contrastive"
-
-PARAMS: dict[str, Param] = {
-    **ssl_data.DATA_PARAMS,
-    **ssl_data.BRANCH_PARAMS,
-    "mode": Param("mode", str, "oracle", one_of("none", "vicreg", "oracle")),
-    "k_negatives": Param("k_negatives", int, 8, at_least(1)),
-    "temperature": Param("temperature", float, 0.1),
-}
+NAME = CONTRASTIVE.name
+PARAMS = CONTRASTIVE.table
 
 
 class Contrastive:
     name = NAME
-    params = frozenset(PARAMS)
-    metrics = ssl_trial.COLLAPSE_METRICS | {
-        "top1",
-        "mrr",
-        "chance_top1",
-        "branch_sets",
-        "branches_scored",
-    }
+    params = CONTRASTIVE.params
+    metrics = CONTRASTIVE.metrics
 
     def validate(self, params: Mapping[str, Any]) -> None:
-        ssl_trial.validate(NAME, PARAMS, params)
+        CONTRASTIVE.validate(params)
 
     def run(self, spec: TrialSpec) -> dict[str, float]:
         t = ssl_trial.prepare(NAME, PARAMS, spec)

@@ -19,30 +19,21 @@ from typing import Any
 
 from engine.experiments import ssl_data, ssl_trial
 from engine.experiments.base import TrialSpec
-from engine.experiments.params import Param, one_of
+from engine.experiments.ssl_declared import JEPA
 from proposers.ssl.graphs import oracle_raw
 from proposers.ssl.jepa import JepaConfig, JepaData, train_jepa
 
-NAME = "jepa_collapse"
-
-PARAMS: dict[str, Param] = {
-    **ssl_data.DATA_PARAMS,
-    "target": Param("target", str, "oracle", one_of("learned", "oracle")),
-    "machinery": Param("machinery", bool, False, doc="EMA (learned target) + VICReg"),
-    "ema_decay": Param("ema_decay", float, 0.99),
-    "oracle_edges": Param(
-        "oracle_edges", bool, True, doc="oracle target includes per-host link/flow/deny counts"
-    ),
-}
+NAME = JEPA.name
+PARAMS = JEPA.table
 
 
 class JepaCollapse:
     name = NAME
-    params = frozenset(PARAMS)
-    metrics = ssl_trial.COLLAPSE_METRICS | {"train_emb_std", "train_eff_rank", "heldout_examples"}
+    params = JEPA.params
+    metrics = JEPA.metrics
 
     def validate(self, params: Mapping[str, Any]) -> None:
-        ssl_trial.validate(NAME, PARAMS, params)
+        JEPA.validate(params)
 
     def run(self, spec: TrialSpec) -> dict[str, float]:
         t = ssl_trial.prepare(NAME, PARAMS, spec)

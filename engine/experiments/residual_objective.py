@@ -25,41 +25,22 @@ from typing import Any
 from engine.experiments import data, ssl_data
 from engine.experiments.base import ExperimentError, TrialSpec
 from engine.experiments.data import predictions
-from engine.experiments.params import Param, at_least, resolve, resolve_values
+from engine.experiments.params import resolve
+from engine.experiments.ssl_declared import RESIDUAL
 from proposers.graph_rssm.proposer import GraphRSSMProposer
 from worlds.network.partition import edit_hosts, is_decidable
 
-NAME = "residual_objective"
-
-PARAMS: dict[str, Param] = {
-    "train_driver": Param("train_driver", str, "weighted", doc="driver of the training data"),
-    "train_seeds": Param("train_seeds", list, [0, 1, 2], doc="training driver seeds"),
-    "train_trajectories": Param("train_trajectories", int, None, at_least(1)),
-    "train_steps": Param("train_steps", int, 40, at_least(1)),
-    "eval_driver": Param("eval_driver", str, "weighted"),
-    "eval_trajectories": Param("eval_trajectories", int, 3, at_least(1)),
-    "eval_steps": Param("eval_steps", int, 24, at_least(1)),
-}
+NAME = RESIDUAL.name
+PARAMS = RESIDUAL.table
 
 
 class ResidualObjective:
     name = NAME
-    params = frozenset(PARAMS)
-    metrics = frozenset(
-        {
-            "residual_token_accuracy",
-            "token_accuracy",
-            "residual_share",
-            "bits_to_correct",
-            "residual_bits_to_correct",
-            "delta_exact",
-            "train_examples",
-        }
-    )
+    params = RESIDUAL.params
+    metrics = RESIDUAL.metrics
 
     def validate(self, params: Mapping[str, Any]) -> None:
-        """`ExperimentKind.validate`: the params table and the sealed training seeds."""
-        data.training_spec(NAME, resolve_values(NAME, PARAMS, params))
+        RESIDUAL.validate(params)
 
     def run(self, spec: TrialSpec) -> dict[str, float]:
         p = resolve(NAME, PARAMS, spec)

@@ -24,13 +24,11 @@ import torch
 
 from engine.experiments import data
 from engine.experiments.base import ExperimentError, TrialSpec
-from engine.experiments.params import Param, at_least, one_of
 from proposers import ProposerError
 from proposers.device import configure_torch, resolve_device
 from proposers.graph_rssm.features import Featurizer, graph_width, node_width
 from worlds.base import StepRecord
 from worlds.network.negatives import (
-    DEFAULT_BRANCH_SCALE,
     fixed_branch_actions,
     per_command_for,
     world_branch_actions,
@@ -43,33 +41,6 @@ BRANCH_SALT = 0xB2A7
 
 ARM_PARAMS: Mapping[str, Any] = {"d_model": 128, "mp_rounds": 3, "model_seed": -1}
 """What an SSL arm may set: the encoder's size and (optionally) a fixed model seed."""
-
-DATA_PARAMS: dict[str, Param] = {
-    "train_driver": Param("train_driver", str, "weighted", doc="driver of the training data"),
-    "train_seeds": Param("train_seeds", list, [0, 1, 2], doc="training driver seeds"),
-    "train_trajectories": Param("train_trajectories", int, None, at_least(1)),
-    "train_steps": Param("train_steps", int, 40, at_least(1), doc="steps per trajectory"),
-    "eval_driver": Param("eval_driver", str, "weighted", doc="driver of held-out rollouts"),
-    "eval_trajectories": Param("eval_trajectories", int, 3, at_least(1)),
-    "eval_steps": Param("eval_steps", int, 24, at_least(1)),
-    "iters": Param("iters", int, 400, at_least(1), doc="optimisation steps"),
-    "lr": Param("lr", float, 3e-3, doc="AdamW learning rate"),
-    "batch_size": Param("batch_size", int, 32, at_least(2)),
-    "vicreg_coef": Param("vicreg_coef", float, 1.0),
-    "device": Param("device", str, "cpu", doc="cpu (bit-exact) or cuda"),
-    "cache": Param("cache", bool, True, doc="reuse weights an earlier trial trained (same key)"),
-}
-
-BRANCH_PARAMS: dict[str, Param] = {
-    "branches": Param(
-        "branches", str, "world", one_of("world", "fixed"),
-        doc="counterfactual actions: sampled over the whole world, or upstream's fixed 11",
-    ),
-    "branch_scale": Param(
-        "branch_scale", int, DEFAULT_BRANCH_SCALE, at_least(1),
-        doc="world branches: ceil(hosts / scale) draws of each command",
-    ),
-}  # fmt: skip
 
 
 def check_training(experiment: str, p: Mapping[str, Any]) -> data.TrainingSpec:

@@ -1,9 +1,10 @@
 """The experiment kinds of oracle-grounded self-supervision (SPEC-8 EN8 with H24, EN9).
 
 Their modules import torch, which a trial of any other kind (a baseline trial above all) must
-not pay for: the trial process imports `engine.experiments`, and with it this registry. So each
-SSL kind is registered by name and its module is imported the first time the kind itself is
-used (its params, metrics, validation or a trial).
+not pay for: the CLI, the flow and the trial process all import `engine.experiments`, and
+with it this registry. So each SSL kind is registered by its torch-free declaration
+(`engine.experiments.ssl_declared`: params, metrics, validation) and its module is imported
+the first time one of its trials runs.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from functools import cached_property
 from typing import Any
 
 from engine.experiments.base import ExperimentKind, TrialSpec
+from engine.experiments.ssl_declared import CONTRASTIVE, JEPA, RESIDUAL, Declared
 
 
 class _LazyKind:
-    """An `ExperimentKind` whose implementation module is imported on first use."""
+    """An `ExperimentKind` whose declaration is torch-free and whose implementation is
+    imported the first time one of its trials runs."""
 
-    def __init__(self, name: str, module: str, cls: str) -> None:
-        self.name = name
+    def __init__(self, declared: Declared, module: str, cls: str) -> None:
+        self.name = declared.name
+        self._declared = declared
         self._module = module
         self._cls = cls
 
@@ -33,21 +37,21 @@ class _LazyKind:
 
     @property
     def metrics(self) -> frozenset[str]:
-        return self._kind.metrics
+        return self._declared.metrics
 
     @property
     def params(self) -> frozenset[str]:
-        return self._kind.params
+        return self._declared.params
 
     def validate(self, params: Mapping[str, Any]) -> None:
-        self._kind.validate(params)
+        self._declared.validate(params)
 
     def run(self, spec: TrialSpec) -> dict[str, float]:
         return self._kind.run(spec)
 
 
 SSL_KINDS: tuple[_LazyKind, ...] = (
-    _LazyKind("jepa_collapse", "engine.experiments.jepa_collapse", "JepaCollapse"),
-    _LazyKind("contrastive", "engine.experiments.contrastive_ssl", "Contrastive"),
-    _LazyKind("residual_objective", "engine.experiments.residual_objective", "ResidualObjective"),
+    _LazyKind(JEPA, "engine.experiments.jepa_collapse", "JepaCollapse"),
+    _LazyKind(CONTRASTIVE, "engine.experiments.contrastive_ssl", "Contrastive"),
+    _LazyKind(RESIDUAL, "engine.experiments.residual_objective", "ResidualObjective"),
 )

@@ -29,16 +29,13 @@ from engine.execution.source_hash import source_hash
 from engine.experiments import ssl_data
 from engine.experiments.base import TrialSpec
 from engine.experiments.data import TrainingSpec
-from engine.experiments.params import Param, resolve, resolve_values
+from engine.experiments.params import Param, resolve
 from proposers.graph_rssm.features import Featurizer, GraphFeatures
 from proposers.ssl.encoder import GraphEncoder, embed_all
 from proposers.ssl.graphs import GraphSet
 from proposers.ssl.learner import Fitted, LearnerConfig, build_learner
 from proposers.ssl.readouts import effective_rank, embedding_std
 from proposers.training.cache import WeightCache, content_key
-
-COLLAPSE_METRICS = frozenset({"emb_std", "eff_rank", "final_loss", "train_examples"})
-"""What every SSL kind reports: held-out collapse readouts, the last loss, the data size."""
 
 CACHE_KIND = "ssl"
 """The weight cache's sub-directory for SSL learners."""
@@ -136,11 +133,6 @@ def prepare(experiment: str, table: Mapping[str, Param], spec: TrialSpec) -> SSL
     train = ssl_data.check_training(experiment, p)
     node_dim, graph_dim = ssl_data.widths(world)
     return SSLTrial(p, arm, world, device, train, ssl_data.featurizer(world), node_dim, graph_dim)
-
-
-def validate(experiment: str, table: Mapping[str, Param], params: Mapping[str, Any]) -> None:
-    """`ExperimentKind.validate`: the params table and the sealed training seeds."""
-    ssl_data.check_training(experiment, resolve_values(experiment, table, params))
 
 
 def collapse(encoder: GraphEncoder, graphs: GraphSet, prefix: str = "") -> dict[str, float]:

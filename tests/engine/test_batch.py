@@ -141,21 +141,22 @@ def test_trial_process_answers_failures_and_survives_them() -> None:
 def test_consecutive_batches_reuse_one_trial_process(ledger_url: str) -> None:
     """A clean trial process is kept between batches (its start-up was most of a cheap
     batch's time); results do not change, and a cut process is never kept."""
-    from engine.execution import batch
+    from engine.execution import spares
 
+    spares.close_all()
     first = register(ledger_url, hypothesis(12, [0, 1]))
     report = run_batch(ledger_url, None, first, time.time() + 120, [None, None])
-    assert len(report.finished) == 2 and len(batch._SPARE) == 1
-    kept = batch._SPARE[0]
+    assert len(report.finished) == 2 and len(spares.idle()) == 1
+    (kept,) = spares.idle()
     second = register(ledger_url, hypothesis(13, [0]))
     again = run_batch(ledger_url, None, second, time.time() + 120, [None])
-    assert len(again.finished) == 1 and batch._SPARE[:] == [kept] and kept.alive()
+    assert len(again.finished) == 1 and spares.idle() == [kept] and kept.alive()
     with Ledger(ledger_url) as ledger:
         rows = [ledger.get_trial(r.key) for r in first + second]
     assert all(r is not None and r.status == "finished" for r in rows)
     slow = register(ledger_url, hypothesis(20_000, [0]))
     cut = run_batch(ledger_url, None, slow, time.time() + 3.0, [None])
-    assert cut.cut and batch._SPARE == [] and not kept.alive()
+    assert cut.cut and spares.idle() == [] and not kept.alive()
 
 
 def _children() -> list[int]:
@@ -216,9 +217,9 @@ def fresh_trial_process() -> None:
     """No kept trial process: the killer's delay counts from a trial process's start, and a
     warm one kept from an earlier batch finishes the trial before it (and is then killed idle,
     after the batch)."""
-    from engine.execution import batch
+    from engine.execution import spares
 
-    batch._close_spare()
+    spares.close_all()
 
 
 @pytest.mark.usefixtures("fresh_trial_process")
@@ -257,3 +258,22 @@ def test_a_batch_planned_under_other_source_runs_nothing(ledger_url: str) -> Non
     assert report.other_code and report.not_started == [requests[0].key]
     with Ledger(ledger_url) as ledger:
         assert ledger.trials() == []
+
+
+def test_processes_started_early_are_the_ones_batches_take(ledger_url: str) -> None:
+    """`verisim-engine run` starts its trial processes before it imports Prefect; the first
+    batches take those instead of starting their own, and every one is closed at the end."""
+    from engine.execution import spares
+
+    spares.close_all()
+    spares.prestart(2)
+    first, second = spares.take(), spares.take()
+    assert first is not second and first.alive() and second.alive()
+    spares.park(first)
+    report = run_batch(
+        ledger_url, None, register(ledger_url, hypothesis(14, [0])), time.time() + 120, [None]
+    )
+    assert len(report.finished) == 1 and spares.idle() == [first]
+    spares.park(second)
+    spares.close_all()
+    assert spares.idle() == [] and not first.alive() and not second.alive()

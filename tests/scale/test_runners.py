@@ -105,11 +105,13 @@ def test_probe_finds_a_listener_and_names_a_missing_one() -> None:
 
 
 def test_task_runners_match_the_choice() -> None:
-    from prefect.task_runners import ProcessPoolTaskRunner
+    from prefect.task_runners import ThreadPoolTaskRunner
     from prefect_dask import DaskTaskRunner
 
+    # Local slots are threads of the flow's process; each batch's trials run in a child
+    # process of their own (engine.execution.isolation), so there is no pool of interpreters.
     pool = make_task_runner(parse_runner("process", workers=2))
-    assert isinstance(pool, ProcessPoolTaskRunner)
+    assert isinstance(pool, ThreadPoolTaskRunner) and pool._max_workers == 2
     local = make_task_runner(parse_runner("dask", workers=2))
     assert isinstance(local, DaskTaskRunner)
     assert local.cluster_kwargs["n_workers"] == 2

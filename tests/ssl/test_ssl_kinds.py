@@ -242,3 +242,30 @@ def test_a_model_read_on_another_heldout_set_is_loaded_not_retrained(
     with pytest.raises(AssertionError, match="trained again"):
         trial(kind, overrides, seed=0, model_seed=5, iters=7)  # so is another recipe
     assert sorted((_isolated_cache / "ssl").glob("*.pt")) == stored
+
+
+def test_loading_the_registry_does_not_import_torch() -> None:
+    """The CLI, the flow and every trial process check files against the SSL kinds' params
+    and metrics; only an SSL trial itself may pay torch's import."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from engine.experiments.catalog import build_catalog;"
+        "from hypotheses import load_directory;"
+        "load_directory(__import__('pathlib').Path('hypotheses'), build_catalog());"
+        "print('torch' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
+
+
+def test_each_kinds_declaration_is_its_implementation() -> None:
+    from engine.experiments.ssl_kinds import SSL_KINDS
+
+    for lazy in SSL_KINDS:
+        kind = lazy._kind
+        assert (lazy.name, lazy.metrics, lazy.params) == (kind.name, kind.metrics, kind.params)
