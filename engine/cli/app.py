@@ -241,7 +241,12 @@ def run(
 
 @hypotheses_app.command("list")
 def hypotheses_list(hypotheses: HypothesesOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """The registered hypotheses in run order (priority, then id)."""
+    """The registered hypotheses in run order (priority, then id).
+
+    `seeds` are the evaluation seeds per arm and cell, `models` the fitted-model seeds each of
+    them runs under (0: one level), `trials` what the file plans (lever children excluded).
+    """
+    from engine.execution.trials import plan_trials
     from engine.experiments.catalog import build_catalog
     from hypotheses import load_directory
 
@@ -256,6 +261,8 @@ def hypotheses_list(hypotheses: HypothesesOpt = None, fmt: FormatOpt = Format.ta
             "arms": ",".join(f"{n}={a.proposer}" for n, a in sorted(h.arms.items())),
             "cells": len(h.cells()),
             "seeds": len(h.seeds.initial),
+            "models": len(h.seeds.model or ()),
+            "trials": len(plan_trials(h)),
             "metric": h.effect.metric,
             "title": h.title,
             "hash": h.content_hash,
@@ -263,7 +270,8 @@ def hypotheses_list(hypotheses: HypothesesOpt = None, fmt: FormatOpt = Format.ta
         }
         for h in loaded
     ]
-    cols = ["id", "priority", "world", "experiment", "arms", "cells", "seeds", "metric", "title"]
+    cols = ["id", "priority", "world", "experiment", "arms", "cells", "seeds", "models", "trials"]
+    cols += ["metric", "title"]
     _print(rows, fmt, cols)
 
 

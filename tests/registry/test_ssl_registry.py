@@ -69,3 +69,27 @@ def test_the_k_ladder_reaches_upstreams_recovery_point(ssl: dict[str, Hypothesis
     assert {c.world_config["hosts"] for c in h.cells()} == {100, 200}
     refuted = {lever.id: lever.set_ for lever in h.levers_for("refuted")}
     assert refuted == {"k16": {"params.k_negatives": 16}, "k32": {"params.k_negatives": 32}}
+
+
+def test_hypotheses_list_counts_model_seeds_and_planned_trials() -> None:
+    """`hypotheses list` shows the model seeds next to the evaluation seeds, and the trials a
+    file plans (what a budget has to pay for), the same count the engine registers."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from engine.cli.app import app
+    from engine.execution.trials import plan_trials
+
+    out = CliRunner().invoke(
+        app, ["hypotheses", "list", "--hypotheses", str(default_registry_dir()), "-f", "json"]
+    )
+    assert out.exit_code == 0, out.output
+    rows = {r["id"]: r for r in json.loads(out.stdout)}
+    for h in load_directory(default_registry_dir(), build_catalog()):
+        row = rows[h.id]
+        assert row["seeds"] == len(h.seeds.initial)
+        assert row["models"] == len(h.seeds.model or ())
+        assert row["trials"] == len(plan_trials(h))
+    k = rows["EN9-k-recovery"]
+    assert (k["cells"], k["seeds"], k["models"], k["trials"]) == (2, 2, 5, 2 * 2 * 2 * 5)
