@@ -20,6 +20,12 @@ Reported per configuration:
 - speed-up: trials/hour over the first configuration's (1 worker by default), side by side,
   with the machine's load average, since a shared machine makes any one number noisy.
 
+Then, unless `--no-bare`, the machine's own ceiling for the same work: the same trial specs
+(planned from the same files) run bare in a `multiprocessing` pool of 1 and of N processes,
+no engine, no ledger, no Prefect, imports warmed before the clock starts. Its speed-up is what
+N cores give these trial bodies here; the engine's speed-up is read against it (on a 2-vCPU
+VM, bodies run side by side are not always as fast as one alone).
+
 `--ledger-url` takes a server URL template with `{name}` (e.g.
 `postgresql+psycopg://postgres@127.0.0.1:5432/{name}`): each configuration gets the database
 `bench_<runner>_<workers>`, which must exist and be upgraded (`verisim-engine ledger upgrade`).
@@ -161,6 +167,42 @@ def measure(
     )
 
 
+def _bare_trial(spec_dict: dict[str, object]) -> float:
+    from engine.execution.trials import spec_from_dict
+    from engine.experiments import get_experiment
+
+    spec = spec_from_dict(spec_dict)
+    started = time.perf_counter()
+    get_experiment(spec.experiment).run(spec)
+    return time.perf_counter() - started
+
+
+def bare(workdir: Path, workers: list[int], seeds: int, steps: int) -> list[tuple[int, float]]:
+    """(processes, wall seconds) for the bench's trials run bare in a process pool."""
+    import multiprocessing
+
+    from engine.execution.trials import plan_trials, spec_to_dict
+    from engine.experiments.catalog import build_catalog
+    from hypotheses import load_directory
+
+    directory = workdir / "bare"
+    write_hypotheses(directory, seeds, steps)
+    specs = [
+        spec_to_dict(r.spec)
+        for h in load_directory(directory, build_catalog())
+        for r in plan_trials(h)
+    ]
+    context = multiprocessing.get_context("spawn")
+    out = []
+    for n in workers:
+        with context.Pool(n) as pool:
+            pool.map(_bare_trial, specs[:n], chunksize=1)  # imports and caches, off the clock
+            started = time.perf_counter()
+            pool.map(_bare_trial, specs, chunksize=1)
+            out.append((n, time.perf_counter() - started))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
@@ -169,6 +211,7 @@ def main() -> None:
     parser.add_argument("--runner", choices=("process", "dask"), default="process")
     parser.add_argument("--ledger-url", help="server URL template with {name} (default SQLite)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare process-pool ceiling")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="verisim-bench-"))
     load_before = os.getloadavg()[0]
@@ -178,6 +221,7 @@ def main() -> None:
                 measure(workdir, api, args.runner, w, args.seeds, args.steps, args.ledger_url)
                 for w in args.workers
             ]
+        ceiling = [] if args.no_bare else bare(workdir, args.workers, args.seeds, args.steps)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if args.json:
@@ -185,7 +229,17 @@ def main() -> None:
             {**asdict(r), "trials_per_hour": r.trials_per_hour, "overhead_share": r.overhead_share}
             for r in results
         ]
-        print(json.dumps({"machine": platform.platform(), "cpus": os.cpu_count(), "runs": rows}))
+        bare_rows = [{"processes": n, "wall_s": w} for n, w in ceiling]
+        print(
+            json.dumps(
+                {
+                    "machine": platform.platform(),
+                    "cpus": os.cpu_count(),
+                    "runs": rows,
+                    "bare": bare_rows,
+                }
+            )
+        )
         return
     print(f"{platform.platform()}, {os.cpu_count()} CPUs; trials: {args.seeds} seeds x 4 arms")
     print(
@@ -200,6 +254,16 @@ def main() -> None:
             f"{r.body_s:>7.1f} {r.trials_per_hour:>12.0f} {r.overhead_share:>8.1%} "
             f"{r.trials_per_hour / base.trials_per_hour:>8.2f}x"
         )
+    if ceiling:
+        print("bare pool (same trial specs, no engine): processes, wall_s, speed-up")
+        for n, wall in ceiling:
+            print(f"  {n:>3} {wall:>8.1f} {ceiling[0][1] / wall:>8.2f}x")
+        if len(ceiling) == len(results) > 1:
+            engine = results[-1].trials_per_hour / base.trials_per_hour
+            print(
+                f"engine speed-up / bare speed-up at {results[-1].workers} workers: "
+                f"{engine / (ceiling[0][1] / ceiling[-1][1]):.2f}"
+            )
 
 
 if __name__ == "__main__":
