@@ -3,6 +3,7 @@
     .venv/bin/python bench/oracle_speed_fs.py                      # short rollouts + long ones
     .venv/bin/python bench/oracle_speed_fs.py --long-seeds 5 --repeats 7
     .venv/bin/python bench/oracle_speed_fs.py --no-short            # long trajectories only
+    .venv/bin/python bench/oracle_speed_fs.py --by-command          # last window, per command
 
 "old" is `bench/_baseline_fs.py`: a frozen copy of the dict-per-state implementation as of
 commit c083150 (before issue 10), kept for these side-by-side ratios only; the package never
@@ -46,6 +47,7 @@ copies and scans every path on every step).
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import platform
 import statistics
@@ -275,6 +277,40 @@ def long_trajectory(
     return results
 
 
+def by_command(world: FilesystemWorld, seed: int, steps: int, window: int, repeats: int) -> None:
+    """Where the last window's step time goes: CPU time and delta edits per command.
+
+    Each step of the window is timed on its own (`repeats` calls, the best kept), so the
+    figures say which commands the window's time is spent in and how that relates to the
+    edits their deltas carry (a directory `mv` carries one edit but moves its whole subtree in
+    the state).
+    """
+    actions = [r.action for r in world.trajectory("weighted", seed, steps)]
+    states = _roll(NEW, NEW.initial, actions)
+    spent: dict[str, list[float]] = {}
+    worst: list[tuple[float, str, int]] = []
+    for i in range(steps - window, steps):
+        action, state = actions[i], states[i]
+        handler = NEW.handlers[action.command]
+        call = functools.partial(handler, state, action)
+        best = min(_timed(call) for _ in range(repeats))
+        edits = len(handler(state, action).delta) - 1  # the result edit aside
+        row = spent.setdefault(action.command, [0.0, 0.0, 0.0])
+        row[0] += 1
+        row[1] += best
+        row[2] += edits
+        worst.append((best, action.command, edits))
+    total = sum(r[1] for r in spent.values())
+    print(f"  seed {seed}, last {window} steps by command: {window / total:,.0f} steps/s")
+    for command, (n, secs, edits) in sorted(spent.items(), key=lambda kv: -kv[1][1]):
+        print(
+            f"    {command:<8} {int(n):>4} steps {secs * 1e3:7.2f} ms ({secs / total:6.1%})  "
+            f"{secs / n * 1e6:7.1f} us/step  {edits / n:6.1f} path edits/step"
+        )
+    for secs, command, edits in sorted(worst, reverse=True)[:5]:
+        print(f"    slowest: {command:<6} {secs * 1e6:8.1f} us, {edits} path edits")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=200, help="short rollouts per driver")
@@ -285,6 +321,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed passes per figure")
     parser.add_argument("--no-short", action="store_true", help="skip the short rollouts")
     parser.add_argument("--no-long", action="store_true", help="skip the long trajectories")
+    parser.add_argument(
+        "--by-command", action="store_true", help="only: the last window's time per command"
+    )
     args = parser.parse_args()
     world: FilesystemWorld = get_world("filesystem")
     print(
@@ -292,6 +331,10 @@ def main() -> None:
         f"{world.oracle_version}; medians of {args.repeats} alternating passes; "
         "old = bench/_baseline_fs.py (c083150)"
     )
+    if args.by_command:
+        for seed in range(args.long_seeds):
+            by_command(world, seed, args.long_steps, args.window, args.repeats)
+        return
     if not args.no_short:
         print(f"\nshort rollouts: {args.seeds} seeds x {args.steps} steps per driver")
         for driver in SHORT_DRIVERS:
