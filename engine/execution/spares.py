@@ -83,10 +83,12 @@ def idle() -> list[TrialProcess]:
 
 @atexit.register
 def close_all() -> None:
-    """Close every parked process and every one started early."""
+    """Close every parked process; kill the ones started early that no batch took."""
     with _LOCK:
         procs, starting = list(_IDLE), list(_STARTING)
         _IDLE.clear()
         _STARTING.clear()
-    for proc in procs + starting:
+    for proc in procs:
         proc.close()
+    for proc in starting:  # never given a trial: nothing to finish cleanly
+        proc.kill()

@@ -275,5 +275,8 @@ def test_processes_started_early_are_the_ones_batches_take(ledger_url: str) -> N
     )
     assert len(report.finished) == 1 and spares.idle() == [first]
     spares.park(second)
+    spares.prestart(1)  # one no batch takes (a resumed run with nothing left to do)
+    unused = spares._STARTING[-1]
     spares.close_all()
     assert spares.idle() == [] and not first.alive() and not second.alive()
+    assert not unused.alive()
