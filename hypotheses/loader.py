@@ -18,7 +18,7 @@ from typing import Any
 from .catalog import Catalog, known
 from .derive import derive_child
 from .errors import HypothesisError, HypothesisErrors
-from .limits import MAX_FILE_BYTES
+from .limits import MAX_DEPTH, MAX_FILE_BYTES
 from .model import Hypothesis
 from .power import power_field, power_problem
 from .validate import hypothesis_problems
@@ -70,7 +70,11 @@ def _read_toml(path: Path, file: str) -> dict[str, Any]:
         where = f" at line {pos.group(1)}, column {pos.group(2)}" if pos else ""
         raise HypothesisError(file, "", f"invalid TOML{where}: {detail}") from None
     except RecursionError:
-        raise HypothesisError(file, "", "invalid TOML: nested too deeply") from None
+        # The same words as the depth limit's (`limits.py`): whether the parser itself runs
+        # out of stack first depends on the process's recursion limit, not on the file.
+        raise HypothesisError(
+            file, "", f"invalid TOML: nested more than {MAX_DEPTH} levels deep"
+        ) from None
     except ValueError as exc:  # e.g. an integer literal too long for int()
         raise HypothesisError(file, "", f"invalid TOML: {exc}") from None
 

@@ -129,7 +129,10 @@ def test_deeply_nested_toml_is_one_line(tmp_path: Path, catalog: Catalog) -> Non
     path = tmp_path / "deep.toml"
     path.write_text(dumps(doc()) + "x = " + "{a = " * 400 + "1" + "}" * 400 + "\n")
     _, problems = check_file(path, catalog)
-    assert len(problems) == 1 and "nested too deeply" in problems[0].reason
+    # The parser may run out of stack before the depth limit sees the table (that depends on
+    # the process's recursion limit, which other tests' libraries may have raised): either
+    # way it is the one limit, in the same words.
+    assert len(problems) == 1 and "nested more than 16 levels deep" in problems[0].reason
     shallow = tmp_path / "nested.toml"
     shallow.write_text(dumps(doc()) + "x = " + "{a = " * 30 + "1" + "}" * 30 + "\n")
     _, problems = check_file(shallow, catalog)
