@@ -466,10 +466,16 @@ def member_levels(pvalues: Sequence[float], alpha: float, method: str) -> list[f
             levels[idx] = level
         return levels.tolist()
     if method == "bh":
+
+        def step_up(rank: int) -> float:
+            # alpha * rank / m, never above alpha: at rank m the product rounds one ulp up
+            # (0.05 * 3 / 3 = 0.05000000000000001), a level no member may be held to.
+            return min(alpha, alpha * rank / m)
+
         k = 0
         for rank, idx in enumerate(order, start=1):
-            if p[idx] <= alpha * rank / m:
+            if p[idx] <= step_up(rank):
                 k = rank
-        levels[:] = alpha * max(k, 1) / m
+        levels[:] = step_up(max(k, 1))
         return levels.tolist()
     raise StatsError(f"unknown correction {method!r} (known: holm, bh)")

@@ -6,7 +6,7 @@ import itertools
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from engine.judging import stats
@@ -284,6 +284,7 @@ dyadic = st.integers(1, 256).map(lambda k: k / 256)
     st.sampled_from(["holm", "bh"]),
     st.sampled_from([0.05, 0.1, 0.01]),
 )
+@example(p=[1 / 256, 1 / 256, 1 / 256], method="bh", alpha=0.05)  # 0.05 * 3 / 3 > 0.05
 def test_member_levels_decide_exactly_as_the_adjusted_p(
     p: list[float], method: str, alpha: float
 ) -> None:
