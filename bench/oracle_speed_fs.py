@@ -294,7 +294,7 @@ def by_command(world: FilesystemWorld, seed: int, steps: int, window: int, repea
         handler = NEW.handlers[action.command]
         call = functools.partial(handler, state, action)
         best = min(_timed(call) for _ in range(repeats))
-        edits = len(handler(state, action).delta) - 1  # the result edit aside
+        edits = len(call().delta) - 1  # the result edit aside
         row = spent.setdefault(action.command, [0.0, 0.0, 0.0])
         row[0] += 1
         row[1] += best

@@ -18,7 +18,10 @@ Reported per configuration:
 - overhead share: time outside trial bodies over the wall, per worker slot:
   1 - body / (workers x wall). With one worker that is exactly (wall - body) / wall;
 - speed-up: trials/hour over the first configuration's (1 worker by default), side by side,
-  with the machine's load average, since a shared machine makes any one number noisy.
+  with the machine's load average, since a shared machine makes any one number noisy;
+- server CPU: CPU seconds the shared Prefect server spent during the run (psutil, its whole
+  process tree); engine CPU: CPU seconds of the `run` command and its trial processes, less
+  the bodies' own seconds. With every core running trials, both come out of the trials' time.
 
 Then, unless `--no-bare`, the machine's own ceiling for the same work: the same trial specs
 (planned from the same files) run bare in a `multiprocessing` pool of 1 and of N processes,
@@ -39,6 +42,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -46,7 +50,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -63,6 +67,8 @@ class Result:
     wall_s: float
     flow_s: float
     body_s: float
+    server_cpu_s: float
+    engine_cpu_s: float
 
     @property
     def trials_per_hour(self) -> float:
@@ -88,9 +94,23 @@ def _env(home: Path, api: str | None) -> dict[str, str]:
     return env
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its live descendants."""
+    import psutil
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for p in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            times = p.cpu_times()
+            total += times.user + times.system
+    return total
+
+
 @contextlib.contextmanager
-def prefect_server(home: Path) -> Iterator[str]:
-    """`verisim-engine ui` on a free loopback port; yields its API URL."""
+def prefect_server(home: Path) -> Iterator[tuple[str, Callable[[], float]]]:
+    """`verisim-engine ui` on a free loopback port; yields its API URL and a function giving
+    the CPU seconds its process tree has used so far."""
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
     proc = subprocess.Popen(
@@ -109,7 +129,7 @@ def prefect_server(home: Path) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("the Prefect server did not start")
             time.sleep(0.5)
-        yield api
+        yield api, lambda: _tree_cpu(proc.pid)
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)
@@ -133,10 +153,17 @@ def write_hypotheses(directory: Path, seeds: int, steps: int) -> int:
 
 
 def measure(
-    workdir: Path, api: str, runner: str, workers: int, seeds: int, steps: int, ledger: str | None
+    workdir: Path,
+    server: tuple[str, Callable[[], float]],
+    runner: str,
+    workers: int,
+    seeds: int,
+    steps: int,
+    ledger: str | None,
 ) -> Result:
     from ledger import Ledger
 
+    api, server_cpu = server
     home = workdir / f"{runner}-{workers}"
     hypotheses = home / "hypotheses"
     planned = write_hypotheses(hypotheses, seeds, steps)
@@ -144,11 +171,16 @@ def measure(
     url = url or f"sqlite:///{home / 'ledger.db'}"
     args = ["run", "--budget", "30m", "--hypotheses", str(hypotheses), "--ledger", url]
     args += ["--workers", str(workers), "--runner", runner, "--no-progress"]
+    server_before = server_cpu()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [*CLI, *args], cwd=ROOT, env=_env(home, api), capture_output=True, text=True
     )
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and its trial processes
+    run_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
+    server_s = server_cpu() - server_before
     if done.returncode != 0:
         raise SystemExit(f"run failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     with Ledger(url) as led:
@@ -163,7 +195,9 @@ def measure(
         trials=len(trials),
         wall_s=wall,
         flow_s=(run.finished_at - run.started_at).total_seconds(),
-        body_s=sum(t.duration_s or 0.0 for t in trials),
+        body_s=(body := sum(t.duration_s or 0.0 for t in trials)),
+        server_cpu_s=server_s,
+        engine_cpu_s=run_cpu - body,
     )
 
 
@@ -216,9 +250,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="verisim-bench-"))
     load_before = os.getloadavg()[0]
     try:
-        with prefect_server(workdir / "prefect") as api:
+        with prefect_server(workdir / "prefect") as server:
             results = [
-                measure(workdir, api, args.runner, w, args.seeds, args.steps, args.ledger_url)
+                measure(workdir, server, args.runner, w, args.seeds, args.steps, args.ledger_url)
                 for w in args.workers
             ]
         ceiling = [] if args.no_bare else bare(workdir, args.workers, args.seeds, args.steps)
@@ -246,13 +280,17 @@ def main() -> None:
         f"1-min load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f} "
         "(other work on the machine skews the speed-up)"
     )
-    print("runner   workers  trials  wall_s  flow_s  body_s  trials/hour  overhead  speed-up")
+    print(
+        "runner   workers  trials  wall_s  flow_s  body_s  trials/hour  overhead  speed-up  "
+        "server_cpu_s  engine_cpu_s"
+    )
     base = results[0]
     for r in results:
         print(
             f"{r.runner:<8} {r.workers:>7} {r.trials:>7} {r.wall_s:>7.1f} {r.flow_s:>7.1f} "
             f"{r.body_s:>7.1f} {r.trials_per_hour:>12.0f} {r.overhead_share:>8.1%} "
-            f"{r.trials_per_hour / base.trials_per_hour:>8.2f}x"
+            f"{r.trials_per_hour / base.trials_per_hour:>8.2f}x "
+            f"{r.server_cpu_s:>13.1f} {r.engine_cpu_s:>13.1f}"
         )
     if ceiling:
         print("bare pool (same trial specs, no engine): processes, wall_s, speed-up")

@@ -96,14 +96,17 @@ CONTRASTIVE = Declared(
 
 RESIDUAL = Declared(
     "residual_objective",
-    {
-        "train_driver": Param("train_driver", str, "weighted", doc="driver of the training data"),
-        "train_seeds": Param("train_seeds", list, [0, 1, 2], doc="training driver seeds"),
-        "train_trajectories": Param("train_trajectories", int, None, at_least(1)),
-        "train_steps": Param("train_steps", int, 40, at_least(1)),
-        "eval_driver": Param("eval_driver", str, "weighted"),
-        "eval_trajectories": Param("eval_trajectories", int, 3, at_least(1)),
-        "eval_steps": Param("eval_steps", int, 24, at_least(1)),
+    {  # the data the encoder kinds share, without their optimiser, device and cache knobs
+        name: DATA_PARAMS[name]
+        for name in (
+            "train_driver",
+            "train_seeds",
+            "train_trajectories",
+            "train_steps",
+            "eval_driver",
+            "eval_trajectories",
+            "eval_steps",
+        )
     },
     frozenset(
         {
