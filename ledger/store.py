@@ -624,30 +624,42 @@ class Ledger:
             members=tuple(members),
             run_id=run_id,
         )
-        with self._write(f"register family {key}", races=True) as s:
-            existing = s.get(CorrectionFamilyRow, inp.key)
-            if existing is not None:
-                record = FamilyRecord.of(existing)
-                same = (record.name, record.method, record.alpha, record.size, record.members)
-                if same != (inp.name, inp.method, inp.alpha, inp.size, inp.members):
-                    raise LedgerError(f"family {key!r} is already registered differently")
-                return record
-            for h in inp.members:
-                if s.get(HypothesisVersionRow, h) is None:
-                    raise LedgerError(f"family {key!r}: member {h[:12]} is not registered")
-                other = queries.family_of(s, h)
-                if other is not None:
-                    raise LedgerError(
-                        f"family {key!r}: member {h[:12]} already belongs to family {other.key!r}"
-                    )
-            row = CorrectionFamilyRow(
-                **inp.model_dump(exclude={"members"}),
-                members=jsonutil.dumps(list(inp.members)),
-                registered_at=self._now(),
-            )
-            s.add(row)
-            s.flush()
-            return FamilyRecord.of(row)
+        for attempt in (1, 2):
+            try:
+                with self._write(f"register family {key}", races=True) as s:
+                    return self._register_family(s, inp)
+            except IntegrityError:
+                # Two runs starting on one ledger plan the same family from the same files;
+                # the loser re-reads the winner's row and checks it is the same family.
+                if attempt == 2:
+                    raise LedgerError(f"register family {key}: concurrent writers") from None
+        raise AssertionError("unreachable")
+
+    def _register_family(self, s: Session, inp: FamilyIn) -> FamilyRecord:
+        key = inp.key
+        existing = s.get(CorrectionFamilyRow, inp.key)
+        if existing is not None:
+            record = FamilyRecord.of(existing)
+            same = (record.name, record.method, record.alpha, record.size, record.members)
+            if same != (inp.name, inp.method, inp.alpha, inp.size, inp.members):
+                raise LedgerError(f"family {key!r} is already registered differently")
+            return record
+        for h in inp.members:
+            if s.get(HypothesisVersionRow, h) is None:
+                raise LedgerError(f"family {key!r}: member {h[:12]} is not registered")
+            other = queries.family_of(s, h)
+            if other is not None:
+                raise LedgerError(
+                    f"family {key!r}: member {h[:12]} already belongs to family {other.key!r}"
+                )
+        row = CorrectionFamilyRow(
+            **inp.model_dump(exclude={"members"}),
+            members=jsonutil.dumps(list(inp.members)),
+            registered_at=self._now(),
+        )
+        s.add(row)
+        s.flush()
+        return FamilyRecord.of(row)
 
     def families(self) -> list[FamilyRecord]:
         with self._read("list families") as s:

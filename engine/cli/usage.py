@@ -60,6 +60,10 @@ class OneLineUsageErrors(TyperGroup):
         if not standalone_mode:
             return invoke()
         clicks = click_exceptions()
+        # Typer's own Abort; Click's where this Typer still raises Click's (vendored Click
+        # has none). Resolved here, not in the except clause: an attribute error raised while
+        # matching would replace the exception it was matching.
+        aborts = (typer.Abort, getattr(clicks, "Abort", typer.Abort))
         try:
             code = invoke()
         except clicks.NoArgsIsHelpError as exc:
@@ -68,7 +72,7 @@ class OneLineUsageErrors(TyperGroup):
         except clicks.ClickException as exc:
             typer.echo(f"verisim-engine: error: {exc.format_message()}", err=True)
             _exit(exc.exit_code or EXIT_BAD_INPUT)
-        except (clicks.Abort, typer.Abort):
+        except aborts:
             typer.echo("verisim-engine: aborted", err=True)
             _exit(EXIT_FAILED)
         _exit(code if isinstance(code, int) else 0)

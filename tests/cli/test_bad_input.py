@@ -133,3 +133,19 @@ def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
     assert not (tmp_path / "ledger.db").exists()
+
+
+def test_an_unexpected_error_reaches_the_caller_as_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one-line wrapper turns only Click's and Typer's own errors into one line; anything
+    else (here a ledger failure mid-run) propagates unchanged, so its traceback names it."""
+    import engine.cli.run as cli_run
+
+    class Boom(RuntimeError):
+        pass
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise Boom("the ledger broke")
+
+    monkeypatch.setattr(cli_run, "execute_run", fail)
+    with pytest.raises(Boom, match="the ledger broke"):
+        app(["run", "--budget", "1m"], standalone_mode=True)

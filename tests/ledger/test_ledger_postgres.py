@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import sys
+import threading
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +19,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from ledger_fixtures import claim_worker, register, trial_args, verdict_args
+from sqlalchemy import text
 
 import ledger as ledger_pkg
-from ledger import Ledger, LedgerError, SchemaError
+from ledger import Ledger, LedgerError, SchemaError, jsonutil
 from ledger.schema import head_revision
-from ledger.tables import metadata
+from ledger.tables import CorrectionFamilyRow, metadata
 
 pytestmark = pytest.mark.postgres
 
@@ -87,3 +91,57 @@ def test_postgres_concurrent_claims(cluster: Any) -> None:
     with Ledger(url) as led:
         trials = led.trials()
         assert len(trials) == n and all(t.status == "finished" and t.attempts == 1 for t in trials)
+
+
+def test_postgres_a_family_registered_by_two_runs_at_once(
+    cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs starting together plan the same family from the same files. The loser of the
+    insert race (PostgreSQL: a unique violation at the key once the winner commits) re-reads
+    the winner's row, checks it is the same family and returns it, instead of failing the run.
+    The race is forced: another connection inserts the row and commits only once this call's
+    insert is waiting on it."""
+    url = cluster.create_database("ledger_family_race")
+    ledger_pkg.upgrade(url)
+    with Ledger(url) as led, Ledger(url) as other:
+        a = register(led, "A")
+        attempts: list[int] = []
+        inner = Ledger._register_family
+
+        def counted(self: Ledger, s: Any, inp: Any) -> Any:
+            attempts.append(1)
+            return inner(self, s, inp)
+
+        monkeypatch.setattr(Ledger, "_register_family", counted)
+        winner = other._engine.connect()
+        held = winner.begin()
+        winner.execute(
+            CorrectionFamilyRow.__table__.insert().values(  # type: ignore[attr-defined]
+                key="F@1",
+                name="F",
+                method="holm",
+                alpha=0.05,
+                size=1,
+                members=jsonutil.dumps([a.content_hash]),
+                registered_at=datetime.now(UTC),
+            )
+        )
+
+        def commit_once_blocked() -> None:
+            waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            with other._engine.connect() as probe:
+                deadline = time.monotonic() + 60
+                while probe.execute(waiting).scalar_one() == 0 and time.monotonic() < deadline:
+                    time.sleep(0.02)
+            held.commit()
+            winner.close()
+
+        committer = threading.Thread(target=commit_once_blocked)
+        committer.start()
+        record = led.register_family(
+            key="F@1", name="F", method="holm", alpha=0.05, size=1, members=[a.content_hash]
+        )
+        committer.join(60)
+        assert record.key == "F@1" and record.members == (a.content_hash,)
+        assert len(attempts) == 2  # the first attempt lost the race; the second read the row
+        assert [f.key for f in led.families()] == ["F@1"]
