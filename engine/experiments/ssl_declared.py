@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.experiments import data
-from engine.experiments.params import Param, at_least, one_of, resolve_values
+from engine.experiments.params import Param, at_least, in_range, one_of, resolve_values
 from worlds.network.negatives import DEFAULT_BRANCH_SCALE
 
 DATA_PARAMS: dict[str, Param] = {
@@ -107,9 +107,19 @@ RESIDUAL = Declared(
             "eval_trajectories",
             "eval_steps",
         )
+    }
+    | {
+        "eps": Param(
+            "eps", float, 0.0, in_range(0.0, 1.0), doc="divergence tolerance of the horizons"
+        )
     },
     frozenset(
         {
+            "faithful_horizon",
+            "unaided_horizon",
+            "oracle_d_horizon_gain",
+            "oracle_bits",
+            "horizon_per_oracle_bit",
             "residual_token_accuracy",
             "token_accuracy",
             "residual_share",

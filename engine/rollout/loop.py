@@ -90,7 +90,8 @@ class Rollout(Generic[S]):
         return math.fsum(self.divergences) / len(self.divergences) if self.divergences else 0.0
 
 
-def _predict(proposer: Proposer[S, A], state: S, action: A) -> tuple[Delta, float]:
+def predict(proposer: Proposer[S, A], state: S, action: A) -> tuple[Delta, float]:
+    """The proposer's delta and finite signal for one step (a clear error otherwise)."""
     prediction = proposer.predict(state, action)
     if not isinstance(prediction, Prediction):
         raise LoopError(
@@ -101,6 +102,16 @@ def _predict(proposer: Proposer[S, A], state: S, action: A) -> tuple[Delta, floa
     if not math.isfinite(signal):
         raise LoopError(f"proposer {proposer.name!r} returned a non-finite signal {signal!r}")
     return tuple(prediction.delta), signal
+
+
+def true_states(world: World[S, A], s0: S, actions: Sequence[A]) -> list[S]:
+    """s_1..s_T: the oracle's trajectory from s0 (the judge's; no proposer sees it)."""
+    truth: list[S] = []
+    state = s0
+    for action in actions:
+        state = world.step(state, action).state
+        truth.append(state)
+    return truth
 
 
 def world_hosts(world: World[Any, Any]) -> tuple[str, ...]:
@@ -167,12 +178,7 @@ def run_rollout(
     correct = ops.full_operator(operator) if observation == "full" else None
     hosts = world_hosts(world) if observation == "probe" else ()
 
-    truth: list[S] = []
-    state = s0
-    for action in actions:
-        state = world.step(state, action).state
-        truth.append(state)
-
+    truth = true_states(world, s0, actions)
     s_hat = s0
     calls = bits = 0
     cum = 0.0
@@ -182,7 +188,7 @@ def run_rollout(
     log: list[float] = []
     states: list[S] = []
     for t, action in enumerate(actions):
-        delta, signal = _predict(proposer, s_hat, action)
+        delta, signal = predict(proposer, s_hat, action)
         pred = world.apply(s_hat, delta)
         cum += signal
         consult = calls < budget and (budget - calls >= steps - t or policy(t, signal, cum))

@@ -26,6 +26,8 @@ def test_every_ssl_claim_is_registered_with_at_least_five_model_seeds(
         "LS3-collapse-300",
         "EN9-k-recovery",
         "EN8-residual-smoke",
+        "EN8-residual-horizon",
+        "EN8-oracle-owns-d",
         "S3-residual-frontier",
     } <= set(ssl)
     for h in ssl.values():

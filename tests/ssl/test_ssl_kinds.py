@@ -91,11 +91,12 @@ def test_the_model_seed_picks_the_fit_and_the_trial_seed_the_heldout_data(
 
 
 def residual_trial(
-    objective: str, seed: int = 0, model_seed: int | None = None
+    objective: str, seed: int = 0, model_seed: int | None = None, observed: float = 0.5
 ) -> dict[str, float]:
     """A tiny `residual_objective` trial (no weight cache, so every call fits)."""
     arm = {"d_model": 8, "mp_rounds": 1, "n_layer": 1, "n_head": 1, "train_iters": 60,
-           "batch_size": 8, "objective": objective, "cache": False}  # fmt: skip
+           "batch_size": 8, "objective": objective, "cache": False,
+           "observed_fraction": observed}  # fmt: skip
     if model_seed is not None:
         arm["model_seed"] = model_seed
     spec = TrialSpec(
@@ -207,6 +208,17 @@ def test_residual_objective_kind_replays_and_its_arms_differ() -> None:
     assert a == residual_trial("residual")
     assert a != residual_trial("likelihood")
     assert 0.0 <= a["residual_share"] <= 1.0 and a["train_examples"] == 12
+    # the horizons are steps of the 5-step held-out rollout; the gain is their difference
+    assert 0.0 <= a["unaided_horizon"] <= 5.0 and 0.0 <= a["faithful_horizon"] <= 5.0
+    assert a["oracle_d_horizon_gain"] == pytest.approx(a["faithful_horizon"] - a["unaided_horizon"])
+    assert a["oracle_bits"] > 0 and a["horizon_per_oracle_bit"] <= a["faithful_horizon"]
+
+
+def test_with_every_host_observed_the_oracle_owns_everything() -> None:
+    """Observed fraction 1: every edit is decided, so the oracle supplies the whole successor
+    and the horizon is the rollout's length whatever the model learned."""
+    full = residual_trial("likelihood", observed=1.0)
+    assert full["faithful_horizon"] == 5.0 and full["residual_share"] == 0.0
 
 
 @pytest.mark.parametrize(
