@@ -198,10 +198,17 @@ def split_for_workers(
     One batch per (cell, arm) leaves a worker idle when the arms differ in cost (an oracle arm
     can take ten times a null arm): the flow waits for the slowest batch before it decides.
     So the costliest batch is halved (seeds stay in order, each piece is still a contiguous
-    run of one arm) until every worker has a batch and none holds more than a worker's share
-    of the total; then longest-first hands them out well. Each extra batch costs one task and
-    one trial process, hence the cap of four per worker. `estimates` maps trial keys to
-    seconds; a trial without one (or with None) counts as one unit.
+    run of one arm) until every worker has a batch and none holds more than half a worker's
+    share of the total; then longest-first hands them out well. Half, not a whole share,
+    because estimates can be wrong by a factor: an arm whose models an earlier file already
+    fitted costs a fraction of one that fits them, and both carry the same estimate. With
+    pieces of half a share, a worker whose batches turned out cheap takes the other half of
+    the expensive arm instead of idling while one worker runs all of it. Each extra batch
+    costs one task and one trial process, hence the cap of four per worker.
+
+    A cut never separates the trials of one model seed (`TrialRequest.model_seed`): they
+    share one fitted model, which the second batch would fit again. `estimates` maps trial
+    keys to seconds; a trial without one (or with None) counts as one unit.
     """
     known = estimates or {}
 
@@ -211,15 +218,26 @@ def split_for_workers(
     out = [list(b) for b in batches if b]
     if workers <= 1:
         return out
-    share = sum(units(b) for b in out) / workers
+    target = sum(units(b) for b in out) / workers / 2
     while len(out) < 4 * workers:
-        splittable = [i for i in range(len(out)) if len(out[i]) >= 2]
-        if not splittable:
+        cuts = {i: cut for i in range(len(out)) if (cut := _cut(out[i])) is not None}
+        if not cuts:
             break
-        largest = max(splittable, key=lambda i: units(out[i]))
-        if len(out) >= workers and units(out[largest]) <= share:
+        largest = max(cuts, key=lambda i: units(out[i]))
+        if len(out) >= workers and units(out[largest]) <= target:
             break
         piece = out.pop(largest)
-        half = (len(piece) + 1) // 2
-        out[largest:largest] = [piece[:half], piece[half:]]
+        out[largest:largest] = [piece[: cuts[largest]], piece[cuts[largest] :]]
     return sorted(out, key=units, reverse=True)
+
+
+def _cut(batch: Sequence[TrialRequest]) -> int | None:
+    """Where to halve a batch: the boundary nearest its middle (the later one on a tie) that
+    keeps every model seed's trials together; None when no such boundary exists."""
+    n = len(batch)
+
+    def model(i: int) -> int | None:
+        return getattr(batch[i], "model_seed", None)
+
+    cuts = [i for i in range(1, n) if model(i) is None or model(i) != model(i - 1)]
+    return min(cuts, key=lambda i: (abs(2 * i - n), -i)) if cuts else None

@@ -47,11 +47,14 @@ def test_free_workers_take_the_next_version_instead_of_waiting() -> None:
 def test_a_version_closes_when_its_last_batch_lands() -> None:
     a = make("A", estimate=1.0)
     q = DispatchQueue(workers=2)
-    d1, _ = q.next([Queued(a, 0)], pending_of(a), CostModel(), 100.0)
-    d2, _ = q.next([Queued(a, 0)], pending_of(a), CostModel(), 100.0)
-    assert isinstance(d1, Dispatch) and isinstance(d2, Dispatch)
-    assert q.landed(Landed(d1, finished=len(d1.requests))) is None
-    closed = q.landed(Landed(d2, finished=len(d2.requests)))
+    handed: list[Dispatch] = []
+    while isinstance(d := q.next([Queued(a, 0)], pending_of(a), CostModel(), 100.0)[0], Dispatch):
+        handed.append(d)
+    # 4 one-second trials on 2 workers: pieces of half a worker's share, one trial each
+    assert [len(d.requests) for d in handed] == [1, 1, 1, 1]
+    for d in handed[:-1]:
+        assert q.landed(Landed(d, finished=len(d.requests))) is None
+    closed = q.landed(Landed(handed[-1], finished=len(handed[-1].requests)))
     assert closed is not None and closed.digest == a.content_hash and closed.progressed
     assert q.admitted == frozenset()
     # A version whose trials are all settled is only waiting for its verdict.
@@ -67,8 +70,10 @@ def test_committed_work_counts_against_the_budget() -> None:
     pending = pending_of(big, other)
     got = q.next(queue, pending, CostModel(), 100.0)[0]
     assert isinstance(got, Dispatch) and got.hypothesis_id == "BIG"
-    q.next(queue, pending, CostModel(), 100.0)  # BIG's second batch
-    # BIG holds ~2 x 81 s on 2 workers; OTHER's ~162 s more would end past 100 s: passed over.
+    for _ in range(3):  # BIG's other batches
+        d = q.next(queue, pending, CostModel(), 100.0)[0]
+        assert isinstance(d, Dispatch) and d.hypothesis_id == "BIG"
+    # BIG holds 4 x 41 s on 2 workers; OTHER's ~164 s more would end past 100 s: passed over.
     step, passed = q.next(queue, pending, CostModel(), 100.0)
     assert step is None and [p.hypothesis_id for p in passed] == ["OTHER"]
     # Alone it would have fitted (the old, single-version rule).

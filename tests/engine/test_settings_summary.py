@@ -183,3 +183,61 @@ def test_split_for_workers_is_a_partition(sizes: list[int], workers: int) -> Non
     assert sorted(x for b in split for x in b) == list(range(start))
     assert len(split) >= min(workers, start) or all(len(b) == 1 for b in split)
     assert len(split) <= max(len(batches), 4 * workers)
+
+
+@dataclass(frozen=True)
+class ModelReq:
+    """A trial of one arm read on evaluation seed `seed` with the model fitted by `model_seed`."""
+
+    arm: str
+    model_seed: int
+    seed: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.arm}/{self.model_seed}/{self.seed}"
+
+
+def _arm(arm: str, models: int = 6, seeds: int = 2) -> list[ModelReq]:
+    # `plan_trials` order: for each model seed, every evaluation seed
+    return [ModelReq(arm, m, s) for m in range(models) for s in range(seeds)]
+
+
+def _makespan(batches: list[list[ModelReq]], cost: dict[str, float], workers: int) -> float:
+    """Greedy list scheduling, as the dispatch queue hands batches out: the next batch in
+    order goes to whichever worker frees first."""
+    free = [0.0] * workers
+    for b in batches:
+        i = free.index(min(free))
+        free[i] += sum(cost[r.key] for r in b)
+    return max(free)
+
+
+def test_a_split_never_fits_one_model_twice() -> None:
+    """Two arms x 6 model seeds x 2 held-out sets on 2 workers: each arm is cut into halves
+    at model boundaries, so no model seed's trials land in two batches of one arm."""
+    split = split_for_workers([_arm("residual"), _arm("likelihood")], 2)  # type: ignore[arg-type]
+    assert len(split) == 4 and sorted(len(b) for b in split) == [6, 6, 6, 6]
+    for arm in ("residual", "likelihood"):
+        holders = {
+            m: {i for i, b in enumerate(split) for r in b if (r.arm, r.model_seed) == (arm, m)}
+            for m in range(6)
+        }
+        assert all(len(h) == 1 for h in holders.values())  # each model in one batch
+        assert len(set().union(*holders.values())) == 2  # the arm is in two batches
+    # one model seed only: no boundary keeps it whole, so the batch is not cut
+    one_model = [ModelReq("a", 0, s) for s in range(8)]
+    assert split_for_workers([one_model], 2) == [one_model]  # type: ignore[list-item]
+
+
+def test_pieces_of_half_a_share_absorb_a_wrong_estimate() -> None:
+    """Both arms carry the same estimate, but one arm's models were fitted by an earlier file
+    (1 s a trial) and the other fits them (the first trial of each model seed 60 s). With a
+    whole share per batch one worker ran the expensive arm alone (the EN8-residual-horizon
+    run did); with half a share the free worker takes half of it."""
+    fit, cached = _arm("fit"), _arm("cached")
+    cost = {r.key: (60.0 if r.seed == 0 else 1.0) for r in fit} | {r.key: 1.0 for r in cached}
+    estimates = dict.fromkeys(cost, 10.0)
+    split = split_for_workers([fit, cached], 2, estimates)  # type: ignore[arg-type]
+    whole_share = [fit, cached]
+    assert _makespan(split, cost, 2) <= 0.55 * _makespan(whole_share, cost, 2)
