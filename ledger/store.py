@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -58,6 +58,9 @@ from .tables import (
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+_T = TypeVar("_T")
 
 
 class Ledger:
@@ -135,6 +138,22 @@ class Ledger:
         ):
             yield s
 
+    def _write_rereading(self, what: str, body: Callable[[Session], _T], conflict: str) -> _T:
+        """`body` in one writing transaction, run once more if it loses a unique-key race.
+
+        `body` checks for an existing row before it inserts one, so the second time it finds
+        the concurrent writer's row and checks it agrees with its own, instead of inserting.
+        Losing twice is a `LedgerError` ("`conflict`: concurrent writers").
+        """
+        for attempt in (1, 2):
+            try:
+                with self._write(what, races=True) as s:
+                    return body(s)
+            except IntegrityError:
+                if attempt == 2:
+                    raise LedgerError(f"{conflict}: concurrent writers") from None
+        raise AssertionError("unreachable")
+
     @contextmanager
     def _read(self, what: str) -> Iterator[Session]:
         with (
@@ -169,16 +188,8 @@ class Ledger:
             lever_id=lever_id,
             depth=depth,
         )
-        for attempt in (1, 2):
-            try:
-                with self._write(f"register hypothesis {hypothesis_id}", races=True) as s:
-                    return self._register(s, inp)
-            except IntegrityError:
-                if attempt == 2:
-                    raise LedgerError(
-                        f"register hypothesis {hypothesis_id}: concurrent writers"
-                    ) from None
-        raise AssertionError("unreachable")
+        what = f"register hypothesis {hypothesis_id}"
+        return self._write_rereading(what, lambda s: self._register(s, inp), what)
 
     def _register(self, s: Session, inp: HypothesisIn) -> HypothesisVersion:
         existing = s.get(HypothesisVersionRow, inp.content_hash)
@@ -528,14 +539,11 @@ class Ledger:
         """
         inp = validated_record(VerdictIn, verdict)
         where = f"{inp.hypothesis_hash[:12]} {inp.cell_id!r}"
-        for attempt in (1, 2):
-            try:
-                with self._write(f"write verdict {where}", races=True) as s:
-                    return self._write_verdict(s, inp, recompute)
-            except IntegrityError:
-                if attempt == 2:
-                    raise LedgerError(f"verdict {where}: concurrent writers") from None
-        raise AssertionError("unreachable")
+        return self._write_rereading(
+            f"write verdict {where}",
+            lambda s: self._write_verdict(s, inp, recompute),
+            f"verdict {where}",
+        )
 
     def _write_verdict(self, s: Session, inp: VerdictIn, recompute: bool) -> VerdictRecord:
         if s.get(HypothesisVersionRow, inp.hypothesis_hash) is None:
@@ -624,16 +632,9 @@ class Ledger:
             members=tuple(members),
             run_id=run_id,
         )
-        for attempt in (1, 2):
-            try:
-                with self._write(f"register family {key}", races=True) as s:
-                    return self._register_family(s, inp)
-            except IntegrityError:
-                # Two runs starting on one ledger plan the same family from the same files;
-                # the loser re-reads the winner's row and checks it is the same family.
-                if attempt == 2:
-                    raise LedgerError(f"register family {key}: concurrent writers") from None
-        raise AssertionError("unreachable")
+        # Two runs starting on one ledger plan the same family from the same files.
+        what = f"register family {key}"
+        return self._write_rereading(what, lambda s: self._register_family(s, inp), what)
 
     def _register_family(self, s: Session, inp: FamilyIn) -> FamilyRecord:
         key = inp.key
