@@ -165,9 +165,13 @@ def _rm_r(s: FsState, a: FsAction) -> Transition:
     tree = s._tree
     if p == "/" or p not in tree.nodes:
         return _fail(s)
+    if tree.kids is not None and not tree.has_below(p):  # a file or an empty directory
+        return Transition(
+            FsState(tree.without(p), s._cwd, s._env, LAST_OK), (Delete(p), RESULT_OK), 0, ""
+        )
     edit = TreeEdit(tree)
-    doomed = sorted(path for path, _ in edit.cut(p)[0])
-    delta = (*[Delete(path) for path in doomed], RESULT_OK)
+    doomed = sorted(edit.cut(p)[0])
+    delta = (*map(Delete, doomed), RESULT_OK)
     return Transition(FsState(edit.finish(), s._cwd, s._env, LAST_OK), delta, 0, "")
 
 
@@ -265,9 +269,12 @@ def _mv_or_cp(s: FsState, a: FsAction, move: bool, recursive: bool) -> Transitio
     if move:
         if final in nodes:
             return _fail(s)
-        edit = TreeEdit(tree)
-        edit.move(src, final)
-        tree = edit.finish()
+        if tree.kids is None or tree.has_below(src) or tree.has_below(final):
+            edit = TreeEdit(tree)
+            edit.move(src, final)
+            tree = edit.finish()
+        else:  # a file or an empty directory, landing where nothing hangs
+            tree = tree.with_moved(src, final)
         delta: tuple[object, ...] = (Move(src, final), RESULT_OK)
     elif type(src_node) is File:
         existing = nodes.get(final)
@@ -283,9 +290,9 @@ def _mv_or_cp(s: FsState, a: FsAction, move: bool, recursive: bool) -> Transitio
         if final in nodes:
             return _fail(s)
         edit = TreeEdit(tree)
-        copied = edit.copy(src, final)  # appended in sorted order, as the seed's loop does
+        names, copied = edit.copy(src, final)  # appended in sorted order, as the seed's loop
         tree = edit.finish()
-        delta = (*[Create(q, node) for q, node in copied], RESULT_OK)
+        delta = (*map(Create, names, copied), RESULT_OK)
     return Transition(FsState(tree, s._cwd, s._env, LAST_OK), delta, 0, "")
 
 

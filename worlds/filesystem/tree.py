@@ -194,9 +194,7 @@ class Tree:
         kids = self.kids
         if kids is None:
             return _scan(self.nodes, root)
-        found = _walk(self.nodes, kids, root)[1]
-        found.sort()
-        return [p for _, p in found]
+        return _in_order(*_gather(self.nodes, kids, root)[1:])
 
     # -- single-edit successors (the oracle's hot paths) ---------------------------------------
 
@@ -280,6 +278,41 @@ class Tree:
         dead = self.dead + 1
         return _sealed(nodes, kids, chunks, tail, self.nfull, dead, fold, self.uid, (path,))
 
+    def with_moved(self, src: str, dst: str) -> Tree:
+        """(Large trees.) This tree with present `src`, which has nothing below it, renamed
+        `dst` and re-appended. `dst` must be absent with nothing below it, and not below `src`.
+
+        The oracle's `mv` of a file or an empty directory (most `mv`s): one removal and one
+        insertion on the persistent maps, where a `TreeEdit` cut-and-graft costs several
+        times as much in fixed set-up (`bench/oracle_speed_fs.py --by-command`)."""
+        kids = self.kids
+        assert kids is not None, "with_moved is for large trees (a small one edits a dict copy)"
+        node = self.nodes[src]
+        mutation = self.nodes.mutate()
+        del mutation[src]
+        mutation[dst] = node
+        nodes = mutation.finish()
+        index = kids.mutate()
+        k, i = divmod(_unlink(index, nodes, src), CHUNK)
+        chunks = self.chunks
+        nfull = self.nfull
+        tail = self.tail
+        if k >= nfull:
+            tail = (*tail[:i], None, *tail[i + 1 :], dst)
+        else:
+            chunk = chunks[k]
+            chunks = chunks.set(k, (*chunk[:i], None, *chunk[i + 1 :]))
+            tail = (*tail, dst)
+        _link(index, nodes, dst, nfull * CHUNK + len(tail) - 1)
+        if len(tail) == CHUNK:
+            chunks = chunks.set(nfull, tail)
+            nfull += 1
+            tail = ()
+        fold = fold_of(self) - item_hash(src, node) + item_hash(dst, node)
+        return _sealed(
+            nodes, index.finish(), chunks, tail, nfull, self.dead + 1, fold, self.uid, (src, dst)
+        )
+
 
 def fold_of(tree: Tree) -> int:
     """The tree's fold (sum of item hashes), computed once for a small tree."""
@@ -320,26 +353,60 @@ def _large(small: dict[str, Node], base: int, touched: tuple[str, ...]) -> Tree:
     )
 
 
-Walk = tuple[list[tuple[str, Below]], list[tuple[int, str]]]
+Gathered = tuple[list[tuple[str, Below]], list[str], list[int]]
 
 
-def _walk(nodes: Any, kids: Any, root: str) -> Walk:
+def _gather(nodes: Any, kids: Any, root: str) -> Gathered:
     """One walk of the prefix index below `root` (a tree's or a mutation's): the index entries
-    at or below it, and (stamp, path) for `root` (if present) and every path below it, in no
-    particular order (callers sort by stamp for insertion order, or by name)."""
+    at or below it, then `root` (if present) and every path below it with their stamps, in no
+    particular order (callers sort by stamp for insertion order, or by name).
+
+    The paths and stamps are two parallel lists filled by C-level `extend`s of each child map
+    (its keys, its values); only a map holding a virtual prefix, which no command sequence
+    makes, is filtered entry by entry. That keeps `mv`, `cp -r` and `rm -r` at a few C calls
+    per directory rather than a Python tuple per path."""
     index: list[tuple[str, Below]] = []
-    found: list[tuple[int, str]] = []
+    paths: list[str] = []
+    stamps: list[int] = []
     if root in nodes:
-        found.append((kids[prefix_parent(root)][root], root))
+        paths.append(root)
+        stamps.append(kids[prefix_parent(root)][root])
     stack = [root]
+    pop = stack.pop
+    push = stack.extend
+    get = kids.get
     while stack:
-        x = stack.pop()
-        below = kids.get(x)
+        x = pop()
+        below = get(x)
         if below is not None:
             index.append((x, below))
-            found.extend([(stamp, c) for c, stamp in below.items() if stamp >= 0])
-            stack.extend(below)
-    return index, found
+            if VIRTUAL in below.values():
+                real = [c for c, stamp in below.items() if stamp >= 0]
+                paths.extend(real)
+                stamps.extend([below[c] for c in real])
+            else:
+                paths.extend(below)
+                stamps.extend(below.values())
+            push(below)
+    return index, paths, stamps
+
+
+def _in_order(paths: list[str], stamps: list[int]) -> list[str]:
+    """`paths` sorted by their `stamps` (insertion order)."""
+    by_stamp = dict(zip(stamps, paths, strict=True))
+    return list(map(by_stamp.__getitem__, sorted(stamps)))
+
+
+def _fold_sum(paths: Iterable[str], nodes: Iterable[Node]) -> int:
+    """The sum of `item_hash` over parallel paths and nodes (inlined: it runs once per path of
+    every moved, copied or removed subtree)."""
+    file = File
+    return sum(
+        [
+            hash((p, n.content, n.mode)) if type(n) is file else hash((p, n.mode))
+            for p, n in zip(paths, nodes, strict=True)
+        ]
+    )
 
 
 def _link(kids: Any, nodes: Any, path: str, stamp: int) -> None:
@@ -469,9 +536,7 @@ class TreeEdit:
         """As `Tree.subtree`, on the current contents."""
         if self.kids is None:
             return _scan(self.nodes, root)
-        found = _walk(self.nodes, self.kids, root)[1]
-        found.sort()
-        return [p for _, p in found]
+        return _in_order(*_gather(self.nodes, self.kids, root)[1:])
 
     def move(self, src: str, dst: str) -> None:
         """Relocate every path at or under `src` (in insertion order) to `dst` + suffix, re-
@@ -487,9 +552,9 @@ class TreeEdit:
         ):
             # The common case (always the oracle's): nothing exists at or below `dst`, so the
             # subtree is cut out and grafted back whole, index entries and all.
-            moved, index = self.cut(src)
-            if moved:
-                self.graft(src, dst, moved, index)
+            paths, nodes_, index = self.cut(src)
+            if paths:
+                self.graft(src, dst, paths, nodes_, index)
             return
         # A small tree, or landing on or among existing paths: edit by edit, exactly as the
         # seed's dict does.
@@ -503,77 +568,80 @@ class TreeEdit:
         for p, node in relocated:
             self.put(p, node)
 
-    def copy(self, src: str, dst: str) -> list[tuple[str, Node]]:
+    def copy(self, src: str, dst: str) -> tuple[list[str], list[Node]]:
         """Put a copy of `src` and every path below it at `dst` + suffix, appended in sorted
-        path order (the seed's loop); return the (new path, node) pairs in that order."""
+        path order (the seed's loop); return the new paths and their nodes in that order."""
         nodes = self.nodes
         kids = self.kids
-        cut = len(src)
         if kids is None:
             paths = sorted(_scan(nodes, src))
             index: list[tuple[str, Below]] = []
         else:
-            index, found = _walk(nodes, kids, src)
-            paths = sorted([p for _, p in found])
-        pairs = [(p, nodes[p]) for p in paths]
+            index, paths, _ = _gather(nodes, kids, src)
+            paths.sort()
+        copied = list(map(nodes.__getitem__, paths))
         if kids is not None and dst not in nodes and dst not in kids:
-            return self.graft(src, dst, pairs, index)
-        copied = [(dst + p[cut:], node) for p, node in pairs]
-        for q, node in copied:
+            return self.graft(src, dst, paths, copied, index)
+        cut = len(src)
+        names = [dst + p[cut:] for p in paths]
+        for q, node in zip(names, copied, strict=True):
             self.put(q, node)
-        return copied
+        return names, copied
 
-    def cut(self, root: str) -> tuple[list[tuple[str, Node]], list[tuple[str, Below]]]:
-        """Remove `root` and everything below it; return the removed (path, node) pairs in
-        insertion order and (large trees) the removed prefix-index entries, for `graft`."""
+    def cut(self, root: str) -> tuple[list[str], list[Node], list[tuple[str, Below]]]:
+        """Remove `root` and everything below it; return the removed paths in insertion order,
+        their nodes, and (large trees) the removed prefix-index entries, for `graft`."""
         nodes = self.nodes
         kids = self.kids
         if kids is None:
-            removed = [(p, nodes[p]) for p in _scan(nodes, root)]
-            for p, _ in removed:
+            paths = _scan(nodes, root)
+            removed = list(map(nodes.__getitem__, paths))
+            for p in paths:
                 self.remove(p)
-            return removed, []
-        index, entries = _walk(nodes, kids, root)
-        if not entries:
-            return [], []  # (a virtual prefix always has a path below it)
-        entries.sort()
+            return paths, removed, []
+        index, paths, stamps = _gather(nodes, kids, root)
+        if not paths:
+            return [], [], []  # (a virtual prefix always has a path below it)
+        by_stamp = dict(zip(stamps, paths, strict=True))
+        stamps.sort()
+        paths = list(map(by_stamp.__getitem__, stamps))
         for x, _ in index:
             del kids[x]
-        paths = [p for _, p in entries]
-        removed = [(p, nodes[p]) for p in paths]
+        removed = list(map(nodes.__getitem__, paths))
         for p in paths:
             del nodes[p]
-        self.fold -= sum([item_hash(p, node) for p, node in removed])
+        self.fold -= _fold_sum(paths, removed)
         self.touched.extend(paths)
-        self._tombstones([stamp for stamp, _ in entries])
+        self._tombstones(stamps)
         _unlink(kids, nodes, root)  # root's own entry is gone: unhang it from its parent
-        return removed, index
+        return paths, removed, index
 
     def graft(
         self,
         src: str,
         dst: str,
-        pairs: list[tuple[str, Node]],
+        paths: list[str],
+        moved: list[Node],
         index: list[tuple[str, Below]],
-    ) -> list[tuple[str, Node]]:
-        """(Large trees.) Add `pairs` (paths at or below `src`, in the order to append them)
-        relocated to `dst`, with `index` (the prefix-index entries at or below `src`) relocated
-        alongside; return the relocated pairs. Nothing may exist at or below `dst`."""
+    ) -> tuple[list[str], list[Node]]:
+        """(Large trees.) Add `paths` (at or below `src`, in the order to append them, holding
+        `moved`) relocated to `dst`, with `index` (the prefix-index entries at or below `src`)
+        relocated alongside; return the new paths and their nodes. Nothing may exist at or
+        below `dst`."""
         kids = self.kids
         log = self.log
         cut = len(src)
         start = self.nfull * CHUNK + len(log)
-        moved = [(dst + p[cut:], node) for p, node in pairs]
-        names = [q for q, _ in moved]
-        self.nodes.update(moved)
-        self.fold += sum([item_hash(q, node) for q, node in moved])
+        names = [dst + p[cut:] for p in paths]
+        self.nodes.update(zip(names, moved, strict=True))
+        self.fold += _fold_sum(names, moved)
         self.touched.extend(names)
         log.extend(names)
-        stamps = {p: start + j for j, (p, _) in enumerate(pairs)}
+        stamp = dict(zip(paths, range(start, start + len(paths)), strict=True)).get
         for x, below in index:
-            kids[dst + x[cut:]] = {dst + c[cut:]: stamps.get(c, VIRTUAL) for c in below}
-        _link(kids, self.nodes, dst, stamps.get(src, VIRTUAL))
-        return moved
+            kids[dst + x[cut:]] = {dst + c[cut:]: stamp(c, VIRTUAL) for c in below}
+        _link(kids, self.nodes, dst, stamp(src, VIRTUAL))
+        return names, moved
 
     def finish(self) -> Tree:
         """The edited tree (the origin itself when nothing was touched)."""

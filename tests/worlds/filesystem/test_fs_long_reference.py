@@ -210,3 +210,47 @@ def test_crossing_the_small_large_thresholds_both_ways() -> None:
         state = t.state
         check_same(state, naive, full=True)
     assert len(state) < tree_module.SMALL_MIN and state._tree.kids is None
+
+
+@pytest.mark.parametrize("name", list(FORMS))
+def test_moving_and_removing_leaves_among_orphans_matches_the_seed(name: str) -> None:
+    """`mv` of a file or an empty directory and `rm -r` of one take a one-edit path on a large
+    tree; among orphans (a path whose parent is missing, a file with paths below it) every
+    virtual prefix they leave or need must come and go exactly as the seed's dict says."""
+    with form(name):
+        naive = ref.new_state()
+        fs = naive["fs"]
+        fs["/d"] = {"type": "dir", "mode": 0o755}
+        fs["/d/e"] = {"type": "dir", "mode": 0o755}
+        for i in range(12):
+            fs[f"/d/f{i}"] = {"type": "file", "content": f"t{i}", "mode": 0o644}
+        fs["/x/y/lone"] = {"type": "file", "content": "orphan", "mode": 0o644}
+        fs["/x/z"] = {"type": "file", "content": "orphan too", "mode": 0o600}
+        fs["/d/f3/under"] = {"type": "file", "content": "below a file", "mode": 0o644}
+        state = WORLD.from_json(ref.canonical_json(naive))
+        naive["fs"] = {p: naive["fs"][p] for p in state.fs}  # the world's insertion order
+        texts = [
+            "mv /x/y/lone /d",  # an orphan leaf: its missing parents are unhung
+            "mv /d/f1 /d/e/f1",
+            "mv /d/e/f1 /top",
+            "mv /d/f3 /f3",  # a file with a path below it: the subtree path
+            "mv /x/z /d/e",
+            "rm -r /d/e/z",
+            "rm -r /d/f5",
+            "rm -r /x",  # nothing hangs under /x any more: fails, as in the seed
+            "mkdir /d/empty",
+            "mv /d/empty /d/e",
+            "rm -r /d/e",
+            "rm -r /f3",
+        ]
+        for text in texts:
+            t = WORLD.step(state, WORLD.parse_action(text))
+            naive, delta, code, _ = ref.oracle_step(naive, text)
+            assert WORLD.delta_to_dicts(t.delta) == delta, text
+            assert t.exit_code == code, text
+            assert WORLD.apply(state, t.delta) == t.state
+            assert WORLD.divergence(state, t.state) == naive_divergence(
+                ref.state_from_canonical(json.loads(WORLD.to_json(state))), naive
+            )
+            state = t.state
+            check_same(state, naive, full=True)

@@ -1,0 +1,128 @@
+"""Filesystem oracle cost in CPU instructions per step: a noise-free figure for A/B work.
+
+    .venv/bin/python bench/oracle_instructions_fs.py [--vs DIR] [--seeds 3] [--steps 5000]
+
+Why instructions: on a shared 2-vCPU VM the same 500 oracle steps time anywhere within a factor
+of two from one minute to the next (`bench/oracle_speed_fs.py` reports medians of alternating
+passes for that reason), which hides a 10% change. Valgrind's cachegrind counts the
+instructions a process executes exactly, so two checkouts compare to the instruction.
+
+What is counted: for each seed, a 5,000-step weighted trajectory is generated and its first
+`steps - window` steps replayed (untimed set-up); then the last `window` steps are replayed
+from the same state once in one process and three times in another. The difference of the two
+totals, over twice the window, is the instructions per step of exactly those steps: Python
+start-up, imports, trajectory generation and set-up cancel out. `PYTHONHASHSEED=0` in both, so
+the hash-array-mapped tries have the same shape. Before the replays the set-up's objects are
+collected and frozen (`gc.freeze`): otherwise whether a full collection, which walks every
+object alive (imports, the trajectory), lands inside the window depends on the whole process's
+allocation history, and moved the count by over 10% between two scripts doing the same steps.
+Collections of the window's own young objects are still counted. Excluded: cache misses and branch mispredicts,
+which instructions do not see, so a ratio here bounds, not equals, a ratio in wall time.
+
+`--vs DIR` names a second checkout (e.g. `git worktree add /tmp/base HEAD~1`) run the same way,
+and prints the ratio per seed. Needs `valgrind` on the PATH (Debian: `apt install valgrind`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import re
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def inner(root: str, reps: int, seed: int, steps: int, window: int) -> None:
+    """The measured process: set up, then replay the last window `reps` times."""
+    sys.path.insert(0, root)
+    from worlds import get_world
+    from worlds.filesystem.oracle import HANDLERS
+    from worlds.filesystem.state import FsState
+
+    world = get_world("filesystem")
+    actions = [r.action for r in world.trajectory("weighted", seed, steps)]
+    state = FsState.initial()
+    for action in actions[: steps - window]:
+        state = HANDLERS[action.command](state, action).state
+    start = state
+    last = actions[steps - window :]
+    gc.collect()
+    gc.freeze()  # the set-up's heap is not the window's: collections skip it (see the docstring)
+    for _ in range(reps):
+        state = start
+        for action in last:
+            state = HANDLERS[action.command](state, action).state
+
+
+def count(root: Path, reps: int, seed: int, steps: int, window: int) -> int:
+    """Instructions executed by one inner process (cachegrind's `I refs`)."""
+    cmd = [
+        "valgrind",
+        "--tool=cachegrind",
+        "--cache-sim=no",
+        "--cachegrind-out-file=/dev/null",
+        sys.executable,
+        __file__,
+        "--inner",
+        str(root),
+        str(reps),
+        str(seed),
+        str(steps),
+        str(window),
+    ]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"error: the measured process failed under valgrind:\n{done.stderr}")
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"error: valgrind printed no instruction count:\n{done.stderr}")
+    return int(found.group(1).replace(",", ""))
+
+
+def per_step(root: Path, seed: int, steps: int, window: int) -> float:
+    with ThreadPoolExecutor(2) as pool:
+        once, thrice = pool.map(lambda reps: count(root, reps, seed, steps, window), (1, 3))
+    return (thrice - once) / (2 * window)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vs", type=Path, help="a second checkout to compare against")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=5000)
+    parser.add_argument("--window", type=int, default=500)
+    parser.add_argument("--inner", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inner:
+        root, reps, seed, steps, window = args.inner
+        inner(root, int(reps), int(seed), int(steps), int(window))
+        return
+    if shutil.which("valgrind") is None:
+        raise SystemExit("error: valgrind is not on the PATH (Debian: apt install valgrind)")
+    if args.vs is not None and not (args.vs / "worlds" / "filesystem").is_dir():
+        raise SystemExit(f"error: --vs {args.vs} is not a checkout of this project")
+    if not 0 < args.window < args.steps:
+        raise SystemExit("error: --window must be between 1 and --steps - 1")
+    print(
+        f"instructions per oracle step over the last {args.window} of {args.steps} weighted "
+        f"steps (cachegrind, PYTHONHASHSEED=0); this checkout = {ROOT}"
+        + (f", vs = {args.vs}" if args.vs else "")
+    )
+    for seed in range(args.seeds):
+        new = per_step(ROOT, seed, args.steps, args.window)
+        line = f"  seed {seed}: {new:>9,.0f}"
+        if args.vs is not None:
+            old = per_step(args.vs.resolve(), seed, args.steps, args.window)
+            line += f"   vs {old:>9,.0f}   this/vs x{new / old:.3f}"
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
