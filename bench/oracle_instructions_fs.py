@@ -16,8 +16,8 @@ the hash-array-mapped tries have the same shape. Before the replays the set-up's
 collected and frozen (`gc.freeze`): otherwise whether a full collection, which walks every
 object alive (imports, the trajectory), lands inside the window depends on the whole process's
 allocation history, and moved the count by over 10% between two scripts doing the same steps.
-Collections of the window's own young objects are still counted. Excluded: cache misses and branch mispredicts,
-which instructions do not see, so a ratio here bounds, not equals, a ratio in wall time.
+Collections of the window's own young objects are still counted. Excluded: cache misses and
+branch mispredicts, which instructions do not see, so a ratio here is not a ratio in wall time.
 
 `--vs DIR` names a second checkout (e.g. `git worktree add /tmp/base HEAD~1`) run the same way,
 and prints the ratio per seed. Needs `valgrind` on the PATH (Debian: `apt install valgrind`).
