@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/trials_per_hour.py [--workers 1 2] [--seeds 16] [--steps 700]
                                               [--runner process|dask] [--ledger-url URL]
+                                              [--repeats K]
 
 Each configuration is one real `verisim-engine run` (the CLI, the Prefect flow, the task
 runner, the ledger) over a fresh ledger and a fresh copy of two benchmark hypotheses
@@ -17,8 +18,11 @@ Reported per configuration:
   the trial process, around the experiment call only);
 - overhead share: time outside trial bodies over the wall, per worker slot:
   1 - body / (workers x wall). With one worker that is exactly (wall - body) / wall;
-- speed-up: trials/hour over the first configuration's (1 worker by default), side by side,
-  with the machine's load average, since a shared machine makes any one number noisy;
+- speed-up: trials/hour over the first configuration's (1 worker by default) in the same
+  pass, with the machine's load average, since a shared machine makes any one number noisy.
+  `--repeats K` runs K passes, alternating the configurations' order (1 2, then 2 1, ...), and
+  prints each pass's speed-up and their median: on this VM the same pass's trial bodies have
+  taken 13% longer from one pass to the next, which no single pass can tell from the engine;
 - server CPU: CPU seconds the shared Prefect server spent during the run (psutil, its whole
   process tree); engine CPU: CPU seconds of the `run` command and its trial processes, less
   the bodies' own seconds. With every core running trials, both come out of the trials' time.
@@ -45,6 +49,7 @@ import re
 import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -246,15 +251,41 @@ def main() -> None:
     parser.add_argument("--ledger-url", help="server URL template with {name} (default SQLite)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare process-pool ceiling")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="passes over the configurations, alternating their order; speed-ups are then "
+        "taken pass by pass and their median printed",
+    )
     args = parser.parse_args()
+    if args.repeats < 1:
+        raise SystemExit("error: --repeats must be at least 1")
+    if args.repeats > 1 and args.ledger_url:
+        raise SystemExit(
+            "error: --repeats needs a fresh ledger per pass; with --ledger-url each "
+            "configuration has one database, so run the passes one call at a time"
+        )
     workdir = Path(tempfile.mkdtemp(prefix="verisim-bench-"))
     load_before = os.getloadavg()[0]
     try:
         with prefect_server(workdir / "prefect") as server:
-            results = [
-                measure(workdir, server, args.runner, w, args.seeds, args.steps, args.ledger_url)
-                for w in args.workers
-            ]
+            passes = []
+            for k in range(args.repeats):
+                order = args.workers if k % 2 == 0 else args.workers[::-1]
+                by_workers = {}
+                for w in order:
+                    by_workers[w] = measure(
+                        workdir / f"pass-{k}",
+                        server,
+                        args.runner,
+                        w,
+                        args.seeds,
+                        args.steps,
+                        args.ledger_url,
+                    )
+                passes.append([by_workers[w] for w in args.workers])
+        results = [r for one in passes for r in one]
         ceiling = [] if args.no_bare else bare(workdir, args.workers, args.seeds, args.steps)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -281,23 +312,36 @@ def main() -> None:
         "(other work on the machine skews the speed-up)"
     )
     print(
-        "runner   workers  trials  wall_s  flow_s  body_s  trials/hour  overhead  speed-up  "
+        "pass  runner   workers  trials  wall_s  flow_s  body_s  trials/hour  overhead  speed-up  "
         "server_cpu_s  engine_cpu_s"
     )
     base = results[0]
-    for r in results:
+    for j, r in enumerate(results):
+        if j % len(args.workers) == 0:
+            base = r  # each pass's speed-up is against its own first configuration
         print(
-            f"{r.runner:<8} {r.workers:>7} {r.trials:>7} {r.wall_s:>7.1f} {r.flow_s:>7.1f} "
+            f"{j // len(args.workers):>4}  {r.runner:<8} {r.workers:>7} {r.trials:>7} "
+            f"{r.wall_s:>7.1f} {r.flow_s:>7.1f} "
             f"{r.body_s:>7.1f} {r.trials_per_hour:>12.0f} {r.overhead_share:>8.1%} "
             f"{r.trials_per_hour / base.trials_per_hour:>8.2f}x "
             f"{r.server_cpu_s:>13.1f} {r.engine_cpu_s:>13.1f}"
         )
+    if len(passes) > 1:
+        for i, w in enumerate(args.workers[1:], start=1):
+            ups = [one[i].trials_per_hour / one[0].trials_per_hour for one in passes]
+            print(
+                f"speed-up at {w} workers, pass by pass: "
+                + ", ".join(f"{u:.2f}x" for u in ups)
+                + f"; median {statistics.median(ups):.2f}x over {len(ups)} passes"
+            )
     if ceiling:
         print("bare pool (same trial specs, no engine): processes, wall_s, speed-up")
         for n, wall in ceiling:
             print(f"  {n:>3} {wall:>8.1f} {ceiling[0][1] / wall:>8.2f}x")
-        if len(ceiling) == len(results) > 1:
-            engine = results[-1].trials_per_hour / base.trials_per_hour
+        if len(ceiling) == len(args.workers) > 1:
+            engine = statistics.median(
+                one[-1].trials_per_hour / one[0].trials_per_hour for one in passes
+            )
             print(
                 f"engine speed-up / bare speed-up at {results[-1].workers} workers: "
                 f"{engine / (ceiling[0][1] / ceiling[-1][1]):.2f}"
