@@ -362,9 +362,9 @@ def _gather(nodes: Any, kids: Any, root: str) -> Gathered:
     particular order (callers sort by stamp for insertion order, or by name).
 
     The paths and stamps are two parallel lists filled by C-level `extend`s of each child map
-    (its keys, its values); only a map holding a virtual prefix, which no command sequence
-    makes, is filtered entry by entry. That keeps `mv`, `cp -r` and `rm -r` at a few C calls
-    per directory rather than a Python tuple per path."""
+    (its keys, its values); only a map holding a virtual prefix (there only once orphans came
+    in through a model's delta or a hand-written JSON) is filtered entry by entry. That keeps
+    `mv`, `cp -r` and `rm -r` at a few C calls per directory rather than a tuple per path."""
     index: list[tuple[str, Below]] = []
     paths: list[str] = []
     stamps: list[int] = []
