@@ -38,7 +38,7 @@ from engine.rollout.loop import run_rollout
 from engine.rollout.oracle_decides import run_oracle_decides
 from engine.rollout.policies import Never
 from proposers.graph_rssm.proposer import GraphRSSMProposer
-from worlds.network.partition import edit_hosts, is_decidable, partition
+from worlds.network.partition import is_decided, partition
 
 NAME = RESIDUAL.name
 PARAMS = RESIDUAL.table
@@ -70,14 +70,14 @@ class ResidualObjective:
         bits: list[float] = []
         resid_bits: list[float] = []
         exact: list[float] = []
+
+        def undecided(delta: Any) -> list[Any]:
+            return [e for e in delta if not is_decided(e, proposer.observed)]
+
         for pr, r in zip(preds, held, strict=True):
             true = tuple(r.transition.delta)
             bits.append(float(world.bits_to_correct(pr.delta, true)))
             exact.append(1.0 if world.delta_exact(pr.delta, true) else 0.0)
-
-            def undecided(delta: Any) -> list[Any]:
-                return [e for e in delta if not is_decidable(edit_hosts(e), proposer.observed)]
-
             resid_bits.append(float(world.bits_to_correct(undecided(pr.delta), undecided(true))))
         n = len(held)
         return {
@@ -102,7 +102,7 @@ def horizons(
     observed = proposer.observed
 
     def decides(edit: Any) -> bool:
-        return is_decidable(edit_hosts(edit), observed)
+        return is_decided(edit, observed)
 
     def revealed(state: Any) -> int:
         return len(partition(state, observed)[0])

@@ -30,7 +30,7 @@ from proposers.tokenize.network import EDIT_FIELDS, NetworkCodec
 from proposers.tokenize.vocab import PAD
 from proposers.training.examples import Example, examples_from
 from proposers.training.learned import LearnedProposer
-from worlds.network.partition import edit_hosts, is_decidable, observed_prefix
+from worlds.network.partition import is_decided, observed_prefix
 
 IGNORE = -100
 
@@ -91,7 +91,7 @@ class GraphRSSMProposer(LearnedProposer):
         mask: list[bool] = []
         for edit in delta:
             span = 1 + len(EDIT_FIELDS[edit.op])
-            mask += [not is_decidable(edit_hosts(edit), self.observed)] * span
+            mask += [not is_decided(edit, self.observed)] * span
         mask.append(False)
         if len(mask) < length:
             raise ProposerError(f"graph_rssm: residual mask shorter than the target ({length})")

@@ -12,7 +12,7 @@ from engine.rollout.oracle_decides import run_oracle_decides
 from engine.rollout.policies import Never
 from proposers import get_proposer
 from worlds import get_world
-from worlds.network.partition import edit_hosts, is_decidable, observed_prefix, partition
+from worlds.network.partition import is_decided, observed_prefix, partition
 
 NET = get_world("network")
 SETTINGS = settings(max_examples=25, deadline=None)
@@ -44,7 +44,7 @@ def test_decided_facts_are_the_oracles_and_residual_facts_the_models(
         null,
         s0,
         actions,
-        decides=lambda e: is_decidable(edit_hosts(e), observed),
+        decides=lambda e: is_decided(e, observed),
         revealed=lambda s: len(partition(s, observed)[0]),
     )
     prev, bits = s0, 0
@@ -87,7 +87,7 @@ def test_a_perfect_model_is_faithful_whatever_the_oracle_decides() -> None:
         get_proposer("oracle", NET),
         s0,
         actions,
-        decides=lambda e: is_decidable(edit_hosts(e), observed),
+        decides=lambda e: is_decided(e, observed),
         revealed=lambda s: len(partition(s, observed)[0]),
     )
     assert ro.horizon(0.0) == 16 and ro.states == ro.truth

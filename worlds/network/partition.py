@@ -73,6 +73,12 @@ def is_decidable(hosts: frozenset[str], observed: Collection[str] | None) -> boo
     return observed is None or hosts <= frozenset(observed)
 
 
+def is_decided(edit: NetEdit, observed: Collection[str] | None) -> bool:
+    """Whether the observation decides `edit`: every host it touches is observed (an edit of
+    no host, a clock advance or the result, is global and always decided)."""
+    return is_decidable(edit_hosts(edit), observed)
+
+
 def observed_prefix(host_ids: Iterable[str], fraction: float) -> frozenset[str]:
     """The first `ceil(fraction * N)` hosts in config order (at least one): the probe set."""
     ids = tuple(host_ids)
