@@ -1,23 +1,29 @@
 """Filesystem oracle cost in CPU instructions per step: a noise-free figure for A/B work.
 
     .venv/bin/python bench/oracle_instructions_fs.py [--vs DIR] [--seeds 3] [--steps 5000]
+                                                     [--only CMD]
 
 Why instructions: on a shared 2-vCPU VM the same 500 oracle steps time anywhere within a factor
 of two from one minute to the next (`bench/oracle_speed_fs.py` reports medians of alternating
 passes for that reason), which hides a 10% change. Valgrind's cachegrind counts the
 instructions a process executes exactly, so two checkouts compare to the instruction.
 
-What is counted: for each seed, a 5,000-step weighted trajectory is generated and its first
-`steps - window` steps replayed (untimed set-up); then the last `window` steps are replayed
-from the same state once in one process and three times in another. The difference of the two
-totals, over twice the window, is the instructions per step of exactly those steps: Python
-start-up, imports, trajectory generation and set-up cancel out. `PYTHONHASHSEED=0` in both, so
-the hash-array-mapped tries have the same shape. Before the replays the set-up's objects are
-collected and frozen (`gc.freeze`): otherwise whether a full collection, which walks every
-object alive (imports, the trajectory), lands inside the window depends on the whole process's
-allocation history, and moved the count by over 10% between two scripts doing the same steps.
-Collections of the window's own young objects are still counted. Excluded: cache misses and
-branch mispredicts, which instructions do not see, so a ratio here is not a ratio in wall time.
+What is counted: for each seed, a 5,000-step weighted trajectory is generated and replayed once
+(set-up, which also keeps the state the last `window` steps start from); then those last steps
+are replayed from that state once in one process and three times in another. The difference of
+the two totals, over twice the window, is the instructions per step of exactly those steps:
+Python start-up, imports, trajectory generation and set-up cancel out. `PYTHONHASHSEED=0` in
+both, so the hash-array-mapped tries have the same shape. Before the replays the set-up's
+objects are collected and frozen (`gc.freeze`): otherwise whether a full collection, which walks
+every object alive (imports, the trajectory), lands inside the window depends on the whole
+process's allocation history, and moved the count by over 10% between two scripts doing the same
+steps. Collections of the window's own young objects are still counted. Excluded: cache misses
+and branch mispredicts, which instructions do not see, so a ratio here is not a ratio in wall
+time.
+
+`--only CMD` counts just that command's steps of the window, each replayed from the true state
+it was taken in (so a `touch` on a 2,000-path tree, a `cp -r` of whatever subtree the driver
+picked there): where a window's instructions go, command by command.
 
 `--vs DIR` names a second checkout (e.g. `git worktree add /tmp/base HEAD~1`) run the same way,
 and prints the ratio per seed. Needs `valgrind` on the PATH (Debian: `apt install valgrind`).
@@ -38,8 +44,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def inner(root: str, reps: int, seed: int, steps: int, window: int) -> None:
-    """The measured process: set up, then replay the last window `reps` times."""
+def inner(root: str, reps: int, seed: int, steps: int, window: int, only: str) -> None:
+    """The measured process: set up, then replay the last window `reps` times (with `only`, just
+    that command's steps of the window, each from its own true state)."""
     sys.path.insert(0, root)
     from worlds import get_world
     from worlds.filesystem.oracle import HANDLERS
@@ -48,20 +55,30 @@ def inner(root: str, reps: int, seed: int, steps: int, window: int) -> None:
     world = get_world("filesystem")
     actions = [r.action for r in world.trajectory("weighted", seed, steps)]
     state = FsState.initial()
-    for action in actions[: steps - window]:
+    picked = []
+    for t, action in enumerate(actions):
+        if t >= steps - window and action.command == only:
+            picked.append((state, action))
+        if t == steps - window:
+            start = state
         state = HANDLERS[action.command](state, action).state
-    start = state
     last = actions[steps - window :]
+    print(len(picked) if only else window)  # the steps one pass replays, for the caller
     gc.collect()
     gc.freeze()  # the set-up's heap is not the window's: collections skip it (see the docstring)
     for _ in range(reps):
+        if only:
+            for state, action in picked:
+                HANDLERS[action.command](state, action)
+            continue
         state = start
         for action in last:
             state = HANDLERS[action.command](state, action).state
 
 
-def count(root: Path, reps: int, seed: int, steps: int, window: int) -> int:
-    """Instructions executed by one inner process (cachegrind's `I refs`)."""
+def count(root: Path, reps: int, seed: int, steps: int, window: int, only: str) -> tuple[int, int]:
+    """Instructions executed by one inner process (cachegrind's `I refs`), and the steps one of
+    its passes replays."""
     cmd = [
         "valgrind",
         "--tool=cachegrind",
@@ -75,6 +92,7 @@ def count(root: Path, reps: int, seed: int, steps: int, window: int) -> int:
         str(seed),
         str(steps),
         str(window),
+        only,
     ]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
@@ -83,13 +101,16 @@ def count(root: Path, reps: int, seed: int, steps: int, window: int) -> int:
     found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
     if found is None:
         raise SystemExit(f"error: valgrind printed no instruction count:\n{done.stderr}")
-    return int(found.group(1).replace(",", ""))
+    return int(found.group(1).replace(",", "")), int(done.stdout.split()[-1])
 
 
-def per_step(root: Path, seed: int, steps: int, window: int) -> float:
+def per_step(root: Path, seed: int, steps: int, window: int, only: str) -> tuple[float, int]:
+    """Instructions per measured step, and how many steps a pass replays (0: none to count)."""
     with ThreadPoolExecutor(2) as pool:
-        once, thrice = pool.map(lambda reps: count(root, reps, seed, steps, window), (1, 3))
-    return (thrice - once) / (2 * window)
+        (once, n), (thrice, _) = pool.map(
+            lambda reps: count(root, reps, seed, steps, window, only), (1, 3)
+        )
+    return ((thrice - once) / (2 * n) if n else 0.0), n
 
 
 def main() -> None:
@@ -98,11 +119,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--window", type=int, default=500)
-    parser.add_argument("--inner", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--only", default="", help="one command's steps of the window (e.g. touch, mv, cp_r)"
+    )
+    parser.add_argument("--inner", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
-        root, reps, seed, steps, window = args.inner
-        inner(root, int(reps), int(seed), int(steps), int(window))
+        root, reps, seed, steps, window, only = args.inner
+        inner(root, int(reps), int(seed), int(steps), int(window), only)
         return
     if shutil.which("valgrind") is None:
         raise SystemExit("error: valgrind is not on the PATH (Debian: apt install valgrind)")
@@ -110,16 +134,25 @@ def main() -> None:
         raise SystemExit(f"error: --vs {args.vs} is not a checkout of this project")
     if not 0 < args.window < args.steps:
         raise SystemExit("error: --window must be between 1 and --steps - 1")
+    if args.only:
+        from worlds.filesystem.oracle import HANDLERS
+
+        if args.only not in HANDLERS:
+            raise SystemExit(f"error: --only {args.only!r}: one of {', '.join(sorted(HANDLERS))}")
+    what = f"`{args.only}` step" if args.only else "oracle step"
     print(
-        f"instructions per oracle step over the last {args.window} of {args.steps} weighted "
+        f"instructions per {what} over the last {args.window} of {args.steps} weighted "
         f"steps (cachegrind, PYTHONHASHSEED=0); this checkout = {ROOT}"
         + (f", vs = {args.vs}" if args.vs else "")
     )
     for seed in range(args.seeds):
-        new = per_step(ROOT, seed, args.steps, args.window)
-        line = f"  seed {seed}: {new:>9,.0f}"
+        new, n = per_step(ROOT, seed, args.steps, args.window, args.only)
+        if n == 0:
+            print(f"  seed {seed}: no `{args.only}` step in the window")
+            continue
+        line = f"  seed {seed}: {new:>9,.0f}  ({n} steps)"
         if args.vs is not None:
-            old = per_step(args.vs.resolve(), seed, args.steps, args.window)
+            old, _ = per_step(args.vs.resolve(), seed, args.steps, args.window, args.only)
             line += f"   vs {old:>9,.0f}   this/vs x{new / old:.3f}"
         print(line, flush=True)
 

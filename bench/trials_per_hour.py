@@ -285,14 +285,19 @@ def main() -> None:
                         args.ledger_url,
                     )
                 passes.append([by_workers[w] for w in args.workers])
-        results = [r for one in passes for r in one]
         ceiling = [] if args.no_bare else bare(workdir, args.workers, args.seeds, args.steps)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if args.json:
         rows = [
-            {**asdict(r), "trials_per_hour": r.trials_per_hour, "overhead_share": r.overhead_share}
-            for r in results
+            {
+                "pass": k,
+                **asdict(r),
+                "trials_per_hour": r.trials_per_hour,
+                "overhead_share": r.overhead_share,
+            }
+            for k, one in enumerate(passes)
+            for r in one
         ]
         bare_rows = [{"processes": n, "wall_s": w} for n, w in ceiling]
         print(
@@ -315,17 +320,16 @@ def main() -> None:
         "pass  runner   workers  trials  wall_s  flow_s  body_s  trials/hour  overhead  speed-up  "
         "server_cpu_s  engine_cpu_s"
     )
-    base = results[0]
-    for j, r in enumerate(results):
-        if j % len(args.workers) == 0:
-            base = r  # each pass's speed-up is against its own first configuration
-        print(
-            f"{j // len(args.workers):>4}  {r.runner:<8} {r.workers:>7} {r.trials:>7} "
-            f"{r.wall_s:>7.1f} {r.flow_s:>7.1f} "
-            f"{r.body_s:>7.1f} {r.trials_per_hour:>12.0f} {r.overhead_share:>8.1%} "
-            f"{r.trials_per_hour / base.trials_per_hour:>8.2f}x "
-            f"{r.server_cpu_s:>13.1f} {r.engine_cpu_s:>13.1f}"
-        )
+    for k, one in enumerate(passes):
+        base = one[0]  # each pass's speed-up is against its own first configuration
+        for r in one:
+            print(
+                f"{k:>4}  {r.runner:<8} {r.workers:>7} {r.trials:>7} "
+                f"{r.wall_s:>7.1f} {r.flow_s:>7.1f} "
+                f"{r.body_s:>7.1f} {r.trials_per_hour:>12.0f} {r.overhead_share:>8.1%} "
+                f"{r.trials_per_hour / base.trials_per_hour:>8.2f}x "
+                f"{r.server_cpu_s:>13.1f} {r.engine_cpu_s:>13.1f}"
+            )
     if len(passes) > 1:
         for i, w in enumerate(args.workers[1:], start=1):
             ups = [one[i].trials_per_hour / one[0].trials_per_hour for one in passes]
@@ -343,7 +347,7 @@ def main() -> None:
                 one[-1].trials_per_hour / one[0].trials_per_hour for one in passes
             )
             print(
-                f"engine speed-up / bare speed-up at {results[-1].workers} workers: "
+                f"engine speed-up / bare speed-up at {args.workers[-1]} workers: "
                 f"{engine / (ceiling[0][1] / ceiling[-1][1]):.2f}"
             )
 
