@@ -70,6 +70,7 @@ from worlds.filesystem import apply as new_apply
 from worlds.filesystem.metrics import divergence as new_divergence
 from worlds.filesystem.oracle import HANDLERS as NEW_HANDLERS
 from worlds.filesystem.state import FsState
+from worlds.filesystem.tree import diff
 
 SHORT_DRIVERS = ("weighted", "uniform", "adversarial", "structural")
 
@@ -269,7 +270,10 @@ def long_trajectory(
         old_ = Window(OLD, [(old_states[lo], acts)])
         rows = _measure(new, old_, repeats, stride=max(1, window // 100))
         results[label] = rows
-        size = f"|fs| {len(new_states[lo]):>5} -> {len(new_states[lo + window]):>5}"
+        size = (
+            f"|fs| {len(new_states[lo]):>5} -> {len(new_states[lo + window]):>5}, "
+            f"{_changed(new_states[lo : lo + window + 1]):.1f} paths changed/step"
+        )
         print(f"  seed {seed} {label:<5} {window} steps [{lo:>5}, {lo + window:>5})  {size}")
         for name, (r_new, r_old, ratio) in rows.items():
             print(
@@ -277,6 +281,13 @@ def long_trajectory(
                 f"new/old x{ratio:5.2f}"
             )
     return results
+
+
+def _changed(states: Sequence[FsState]) -> float:
+    """Mean paths whose node (or presence) a step changed: the work a step does to the tree
+    (a directory `mv` changes every path below it twice, once gone and once new)."""
+    pairs = list(itertools.pairwise(states))
+    return sum(len(diff(a._tree, b._tree)) for a, b in pairs) / len(pairs)
 
 
 def by_command(world: FilesystemWorld, seed: int, steps: int, window: int, repeats: int) -> None:
