@@ -40,9 +40,10 @@ Figures (2 shared cores, one run of the defaults, 2026-12-01, load average 0.7-1
 
 The same windows in instructions (`bench/oracle_instructions_fs.py --extra 1000 100000`, and
 with `--steps 501 --window 500` for the first window) grow only x1.05-x1.18: the hash tries are
-one level deeper. The rest of the new oracle's fall-off in CPU time is memory: a 100,000-path
-world is over 20 MB of paths, nodes and tries (tracemalloc), against this machine's 512 KiB of
-L2 per core, so the tries' lookups miss the caches more often.
+one level deeper. The rest of the new oracle's fall-off in CPU time is, by elimination, memory:
+the bench prints what each world holds (tracemalloc: its paths, nodes and tries; 25.9 MB at
+100,000 paths), against this machine's 512 KiB of L2 per core, so the tries' lookups miss the
+caches more often.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ import argparse
 import functools
 import statistics
 import sys
+import tracemalloc
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,22 @@ def grown(state: FsState, n: int) -> tuple[FsState, Any]:
     fs = grown_items(state, n)
     new = FsState(fs, state.cwd, dict(state.env), state.last)
     return new, old.OldFsState(dict(fs), state.cwd, dict(state.env), state.last)
+
+
+def world_mb(n: int) -> float:
+    """MB allocated (tracemalloc) for the paths, nodes and tries of the empty world grown by
+    `n` paths, as the new oracle holds it: the memory its lookups range over."""
+    empty = FsState.initial()
+    tracemalloc.start()
+    try:
+        fs = grown_items(empty, n)
+        state = FsState(fs, empty.cwd, {}, empty.last)
+        del fs  # the input dict is not part of the world; its paths and nodes are
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    del state
+    return held / 1e6
 
 
 def effects(impl: Impl, start: Any, actions: Sequence[FsAction]) -> list[tuple[Any, ...]]:
@@ -156,6 +174,7 @@ def main() -> None:
         f"same steps, bigger world: extra paths under {ROOT}; CPU time, medians of "
         f"{args.repeats} passes, sizes alternating; old = bench/_baseline_fs.py (c083150)"
     )
+    print("  world size: " + ", ".join(f"{n:,} paths {world_mb(n):.1f} MB" for n in sizes))
     new_ratio: list[float] = []
     old_ratio: list[float] = []
     for seed in range(args.seeds):
