@@ -130,10 +130,11 @@ def window_rates(
     """(extra paths, paths at the start, new steps/s, old steps/s) per size.
 
     Each oracle is timed in a phase of its own, the sizes alternating pass by pass within it.
-    Alternating the two oracles instead (as `oracle_speed_fs.py` does) would put a dict-oracle
-    pass, which copies the whole map on every changing step and so sweeps the caches, right
-    before every new-oracle pass at 100,000 paths: that measured the new oracle ~1.5x slower
-    than the same pass run after another new-oracle pass."""
+    Alternating the two oracles instead (as `oracle_speed_fs.py` does) puts a dict-oracle pass,
+    which copies the whole map on every changing step and so sweeps the caches, right before
+    every new-oracle pass: at 100,000 paths that charged the new oracle for the dict oracle's
+    cache misses (an earlier version of this bench did so, and showed the new oracle slower at
+    the largest size than it is on its own)."""
     reference = effects(NEW, grown(start, 0)[0], actions)
     worlds = [grown(start, n) for n in sizes]
     for n, (s_new, s_old) in zip(sizes, worlds, strict=True):
