@@ -36,8 +36,9 @@ def background(n: int) -> list[tuple[str, Any]]:
     return items
 
 
-def grown_items(state: Any, n: int) -> dict[str, Any]:
-    """`state`'s paths in their order, then `n` extra ones (a fresh dict)."""
+def grown(state: Any, n: int) -> Any:
+    """A fresh state of `state`'s type: its paths in their order, then `n` extra ones, with the
+    same cwd, environment and `last`."""
     fs: dict[str, Any] = dict(state.fs.items())
     fs.update(background(n))
-    return fs
+    return type(state)(fs, state.cwd, dict(state.env), state.last)

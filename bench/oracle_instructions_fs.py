@@ -53,7 +53,7 @@ def inner(root: str, reps: int, seed: int, steps: int, window: int, only: str, e
     that command's steps of the window, each from its own true state; with `extra`, from the
     window's start state grown by that many untouched paths)."""
     sys.path.insert(0, root)
-    from _background_fs import grown_items
+    from _background_fs import grown
 
     from worlds import get_world
     from worlds.filesystem.oracle import HANDLERS
@@ -65,7 +65,7 @@ def inner(root: str, reps: int, seed: int, steps: int, window: int, only: str, e
     for action in actions[: steps - window]:
         state = HANDLERS[action.command](state, action).state
     if extra:
-        state = FsState(grown_items(state, extra), state.cwd, dict(state.env), state.last)
+        state = grown(state, extra)
     start = state
     last = actions[steps - window :]
     picked = []

@@ -22,8 +22,10 @@ trajectory does. `apply` replays the recorded deltas on the recorded states. `di
 timed on (state, successor) pairs, the engine's common case, and on (state, successor rebuilt
 from JSON), where nothing is shared; "cold" figures use objects rebuilt before EVERY pass (no
 cached fact set, no remembered diff), "warm" ones repeat the pass on the same objects.
-`step + div cold` is derived from those two medians: one step plus one divergence, which is
-what the engine's loop pays per step (it measures d_t after every step). Each long window also
+`step + div cold` is derived from those two medians: one step plus one cold divergence of a
+(state, successor) pair. The engine's loop pays a step and a divergence per step (it measures
+d_t after every step); its pair is the true state and the model's, not a state and its
+successor, so this row stands in for it rather than timing it. Each long window also
 prints how many paths a step changes on average, the work a step does to the tree.
 
 Targets: >= 150k steps/s over the last 500 steps of a 5,000-step weighted trajectory with no
@@ -47,13 +49,13 @@ drift):
                                      step + div cold x27.6, x70.5, x19.6
 
 The 150k target is not met, and a step alone on a short rollout is x0.77-0.84 of the dict
-oracle's; a step plus the divergence the loop takes after it is faster everywhere (x1.03-x4.47).
-The short-rollout step pays for a lineage-carrying tree object on every changed state, which is
-what makes that divergence O(paths changed). The late windows are slower than the early ones
-for three reasons, none of them a scan of the state: seed 0's late steps change 3.4 paths each
-against 1.0 early (`cp -r` and `mv` of grown directories), the hash tries are a level deeper,
-and a bigger world misses the caches more. `bench/oracle_world_size_fs.py` keeps the steps fixed
-and grows only the world, which separates the last two from the first.
+oracle's; a step plus one cold (state, successor) divergence is faster everywhere
+(x1.03-x4.47). The short-rollout step pays for a lineage-carrying tree object on every changed
+state, which is what makes divergence O(paths changed). No step scans the state any more; the
+late windows are slower partly because their steps do more (seed 0's change 3.4 paths each
+against 1.0 early: `cp -r` and `mv` of grown directories), partly because a bigger world costs
+somewhat more per step. `bench/oracle_world_size_fs.py` measures the second on its own: the
+same steps in worlds grown by paths they never touch.
 """
 
 from __future__ import annotations
@@ -129,6 +131,14 @@ def _roll(impl: Impl, start: Any, actions: Sequence[FsAction]) -> list[Any]:
     return states
 
 
+def _replay(impl: Impl, start: Any, actions: Sequence[FsAction]) -> None:
+    """Roll the oracle over `actions` keeping only the current state: a timed `step` pass."""
+    handlers = impl.handlers
+    state = start
+    for action in actions:
+        state = handlers[action.command](state, action).state
+
+
 def _deltas(impl: Impl, states: Sequence[Any], actions: Sequence[FsAction]) -> list[Any]:
     handlers = impl.handlers
     return [handlers[a.command](s, a).delta for s, a in zip(states, actions, strict=False)]
@@ -148,13 +158,9 @@ class Window:
         self.n = sum(len(acts) for _, acts in runs)
 
     def step(self) -> float:
-        handlers = self.impl.handlers
-
         def run() -> None:
             for start, actions in self.runs:
-                state = start
-                for action in actions:
-                    state = handlers[action.command](state, action).state
+                _replay(self.impl, start, actions)
 
         return _timed(run)
 
@@ -243,7 +249,7 @@ def _measure(
         m,
     )
     # The engine's loop pays one step and one divergence per step (engine/rollout/loop.py,
-    # d_t after every step), so the pair is what a rollout costs; derived from the two medians.
+    # d_t after every step); derived from the two medians, on (state, successor) pairs.
     (step_new, step_old, _), (div_new, div_old, _) = out["step"], out["div cold"]
     pair_new = 1 / (1 / step_new + 1 / div_new)
     pair_old = 1 / (1 / step_old + 1 / div_old)
@@ -347,6 +353,8 @@ def main() -> None:
         "--by-command", action="store_true", help="only: the last window's time per command"
     )
     args = parser.parse_args()
+    if not 0 < args.window <= args.long_steps:
+        raise SystemExit("error: --window must be between 1 and --long-steps")
     world: FilesystemWorld = get_world("filesystem")
     print(
         f"python {platform.python_version()} on {platform.machine()}; oracle "

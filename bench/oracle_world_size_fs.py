@@ -60,8 +60,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _baseline_fs as old  # the frozen baseline, beside this file
-from _background_fs import ROOT, grown_items
-from oracle_speed_fs import NEW, OLD, Impl, _roll, _timed
+from _background_fs import ROOT, grown
+from oracle_speed_fs import NEW, OLD, Impl, _replay, _roll, _timed
 
 from worlds import get_world
 from worlds.filesystem import FsAction
@@ -69,12 +69,11 @@ from worlds.filesystem.edits import SetResult
 from worlds.filesystem.state import FsState
 
 
-def grown(state: FsState, n: int) -> tuple[FsState, Any]:
+def grown_pair(state: FsState, n: int) -> tuple[FsState, Any]:
     """`state` plus `n` extra paths after its own (its paths keep their order), for the new
     oracle and for the dict oracle."""
-    fs = grown_items(state, n)
-    new = FsState(fs, state.cwd, dict(state.env), state.last)
-    return new, old.OldFsState(dict(fs), state.cwd, dict(state.env), state.last)
+    new = grown(state, n)
+    return new, old.OldFsState(dict(new.fs.items()), new.cwd, dict(new.env), new.last)
 
 
 def world_mb(n: int) -> float:
@@ -83,9 +82,7 @@ def world_mb(n: int) -> float:
     empty = FsState.initial()
     tracemalloc.start()
     try:
-        fs = grown_items(empty, n)
-        state = FsState(fs, empty.cwd, {}, empty.last)
-        del fs  # the input dict is not part of the world; its paths and nodes are
+        state = grown(empty, n)  # its input dict is gone by now; its paths and nodes stay
         held = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
@@ -102,15 +99,6 @@ def effects(impl: Impl, start: Any, actions: Sequence[FsAction]) -> list[tuple[A
         out.append((t.exit_code, *(e for e in t.delta if type(e) is not SetResult)))
         state = t.state
     return out
-
-
-def replay(impl: Impl, start: Any, actions: Sequence[FsAction]) -> None:
-    """One timed pass: roll the oracle over `actions`, keeping only the current state (the
-    dict oracle's states each hold a full copy of the map, too many to keep at 100k paths)."""
-    handlers = impl.handlers
-    state = start
-    for action in actions:
-        state = handlers[action.command](state, action).state
 
 
 def check_same_work(
@@ -132,11 +120,9 @@ def window_rates(
     Each oracle is timed in a phase of its own, the sizes alternating pass by pass within it.
     Alternating the two oracles instead (as `oracle_speed_fs.py` does) puts a dict-oracle pass,
     which copies the whole map on every changing step and so sweeps the caches, right before
-    every new-oracle pass: at 100,000 paths that charged the new oracle for the dict oracle's
-    cache misses (an earlier version of this bench did so, and showed the new oracle slower at
-    the largest size than it is on its own)."""
-    reference = effects(NEW, grown(start, 0)[0], actions)
-    worlds = [grown(start, n) for n in sizes]
+    every new-oracle pass, and would charge the new oracle for the caches it finds cold."""
+    reference = effects(NEW, start, actions)
+    worlds = [grown_pair(start, n) for n in sizes]
     for n, (s_new, s_old) in zip(sizes, worlds, strict=True):
         check_same_work(label, reference, effects(NEW, s_new, actions), n)
         check_same_work(label + " (dict oracle)", reference, effects(OLD, s_old, actions), n)
@@ -145,7 +131,7 @@ def window_rates(
         times: list[list[float]] = [[] for _ in sizes]
         for _ in range(repeats):
             for i, pair in enumerate(worlds):
-                times[i].append(_timed(functools.partial(replay, impl, pair[which], actions)))
+                times[i].append(_timed(functools.partial(_replay, impl, pair[which], actions)))
         rates.append([len(actions) / statistics.median(t) for t in times])
     return [
         (n, len(pair[0]), r_new, r_old)
